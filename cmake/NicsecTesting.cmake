@@ -91,7 +91,10 @@ endfunction()
 function(nicsec_add_rtl_test name)
   cmake_parse_arguments(ARG "" "TOP" "SOURCES;TESTBENCH;VERILATOR_ARGS;INCLUDES" ${ARGN})
   add_executable(${name} ${ARG_TESTBENCH})
-  target_compile_options(${name} PRIVATE -Wall -Wextra -Werror)
+  # Our testbench code gets -Werror; Verilator's generated code and runtime headers do not.
+  set_source_files_properties(${ARG_TESTBENCH} PROPERTIES COMPILE_OPTIONS "${NICSEC_CXX_WARNINGS}")
+  target_include_directories(${name} SYSTEM PRIVATE ${VERILATOR_ROOT}/include
+                             ${VERILATOR_ROOT}/include/vltstd)
   if(ARG_INCLUDES)
     target_include_directories(${name} PRIVATE ${ARG_INCLUDES})
   endif()
