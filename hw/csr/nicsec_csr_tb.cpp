@@ -12,25 +12,25 @@
 
 namespace {
 
-constexpr unsigned kLanes = 1, kSaDepthLog2 = 12, kReplayWinLog2 = 10;  // module defaults
+constexpr unsigned kLanes = 1, kSaDepthLog2 = 12, kReplayWinLog2 = 10; // module defaults
 constexpr uint8_t kOkay = 0, kSlvErr = 2, kDecErr = 3;
 
 int failures = 0;
 
-#define CHECK_EQ(got, want, what)                                                               \
-  do {                                                                                          \
-    uint64_t g_ = (got), w_ = (want);                                                          \
-    if (g_ != w_) {                                                                             \
-      std::fprintf(stderr, "FAIL %s:%d %s: got 0x%llx, want 0x%llx\n", __FILE__, __LINE__,      \
-                   what, (unsigned long long)g_, (unsigned long long)w_);                       \
-      failures++;                                                                               \
-    }                                                                                           \
+#define CHECK_EQ(got, want, what)                                                                  \
+  do {                                                                                             \
+    uint64_t g_ = (got), w_ = (want);                                                              \
+    if (g_ != w_) {                                                                                \
+      std::fprintf(stderr, "FAIL %s:%d %s: got 0x%llx, want 0x%llx\n", __FILE__, __LINE__, what,   \
+                   (unsigned long long)g_, (unsigned long long)w_);                                \
+      failures++;                                                                                  \
+    }                                                                                              \
   } while (0)
 
 struct Bus {
   Vnicsec_csr &dut;
   uint64_t rng = 0x9e3779b97f4a7c15ULL;
-  unsigned max_delay = 0;  // random stall cycles inserted on each channel, 0 = back-to-back
+  unsigned max_delay = 0; // random stall cycles inserted on each channel, 0 = back-to-back
 
   explicit Bus(Vnicsec_csr &d) : dut(d) {}
 
@@ -53,7 +53,8 @@ struct Bus {
     dut.s_awvalid = dut.s_wvalid = dut.s_arvalid = 0;
     dut.s_bready = dut.s_rready = 0;
     dut.event_fifo_nonempty = dut.event_pushed = dut.error_seen = 0;
-    for (int i = 0; i < 4; i++) tick();
+    for (int i = 0; i < 4; i++)
+      tick();
     dut.rst_n = 1;
     tick();
   }
@@ -76,7 +77,8 @@ struct Bus {
 
   // Waits for a response channel's valid, after a random delay in asserting ready.
   void response(const CData &valid, CData &ready, const std::function<void()> &capture) {
-    for (unsigned d = delay(); d > 0; d--) tick();
+    for (unsigned d = delay(); d > 0; d--)
+      tick();
     ready = 1;
     for (int guard = 0; guard < 1000; guard++) {
       dut.eval();
@@ -96,10 +98,12 @@ struct Bus {
     dut.s_awaddr = addr;
     dut.s_wdata = data;
     dut.s_wstrb = strb;
-    for (unsigned d = delay(); d > 0; d--) tick();
+    for (unsigned d = delay(); d > 0; d--)
+      tick();
     if (data_first) {
       handshake(dut.s_wvalid, dut.s_wready);
-      for (unsigned d = delay(); d > 0; d--) tick();
+      for (unsigned d = delay(); d > 0; d--)
+        tick();
       handshake(dut.s_awvalid, dut.s_awready);
     } else if (max_delay == 0) {
       // Both channels in the same cycle: the common case for real masters.
@@ -109,7 +113,8 @@ struct Bus {
       dut.s_awvalid = dut.s_wvalid = 0;
     } else {
       handshake(dut.s_awvalid, dut.s_awready);
-      for (unsigned d = delay(); d > 0; d--) tick();
+      for (unsigned d = delay(); d > 0; d--)
+        tick();
       handshake(dut.s_wvalid, dut.s_wready);
     }
     uint8_t resp = 0xff;
@@ -119,7 +124,8 @@ struct Bus {
 
   uint32_t read(uint32_t addr, uint8_t *resp_out = nullptr) {
     dut.s_araddr = addr;
-    for (unsigned d = delay(); d > 0; d--) tick();
+    for (unsigned d = delay(); d > 0; d--)
+      tick();
     handshake(dut.s_arvalid, dut.s_arready);
     uint32_t value = 0;
     uint8_t resp = 0xff;
@@ -127,7 +133,8 @@ struct Bus {
       value = dut.s_rdata;
       resp = dut.s_rresp;
     });
-    if (resp_out) *resp_out = resp;
+    if (resp_out)
+      *resp_out = resp;
     return value;
   }
 };
@@ -191,7 +198,8 @@ void cycle_counter_is_consistent(Bus &bus) {
   uint32_t lo1 = bus.read(NICSEC_REG_CYCLE_LO);
   uint32_t hi1 = bus.read(NICSEC_REG_CYCLE_HI);
   uint64_t first = (uint64_t(hi1) << 32) | lo1;
-  for (int i = 0; i < 50; i++) bus.tick();
+  for (int i = 0; i < 50; i++)
+    bus.tick();
   uint32_t lo2 = bus.read(NICSEC_REG_CYCLE_LO);
   uint32_t hi2 = bus.read(NICSEC_REG_CYCLE_HI);
   uint64_t second = (uint64_t(hi2) << 32) | lo2;
@@ -233,7 +241,7 @@ void raise_wins_over_clear(Bus &bus) {
   bus.dut.s_wdata = NICSEC_IRQ_STATUS_EVENT_MASK;
   bus.dut.s_wstrb = 0xf;
   bus.dut.s_awvalid = bus.dut.s_wvalid = 1;
-  bus.dut.event_pushed = 1;  // same clock edge as the write
+  bus.dut.event_pushed = 1; // same clock edge as the write
   bus.dut.eval();
   bus.tick();
   bus.dut.s_awvalid = bus.dut.s_wvalid = 0;
@@ -254,16 +262,16 @@ void run_all(Bus &bus) {
   raise_wins_over_clear(bus);
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char **argv) {
   Verilated::commandArgs(argc, argv);
   Vnicsec_csr dut;
   Bus bus(dut);
   bus.reset();
-  run_all(bus);  // back-to-back handshakes
+  run_all(bus); // back-to-back handshakes
   for (unsigned stall : {1u, 3u, 7u}) {
-    bus.max_delay = stall;  // random stalls on every channel
+    bus.max_delay = stall; // random stalls on every channel
     bus.reset();
     run_all(bus);
   }
@@ -272,6 +280,7 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "nicsec_csr: %d check(s) failed\n", failures);
     return 1;
   }
-  std::printf("nicsec_csr: all checks passed (back-to-back and with random stalls up to 7 cycles)\n");
+  std::printf(
+      "nicsec_csr: all checks passed (back-to-back and with random stalls up to 7 cycles)\n");
   return 0;
 }

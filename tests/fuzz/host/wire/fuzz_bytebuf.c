@@ -19,13 +19,27 @@ static void apply_op(struct wire_reader *r, uint8_t op) {
   uint8_t scratch[64];
   struct wire_reader sub;
   switch (op & 0x0f) {
-  case 0: (void)wire_read_u8(r); break;
-  case 1: (void)wire_read_be16(r); break;
-  case 2: (void)wire_read_be32(r); break;
-  case 3: (void)wire_read_be64(r); break;
-  case 4: (void)wire_read_bytes(r, scratch, (size_t)(op >> 4) * 4); break;
-  case 5: (void)wire_skip(r, (size_t)(op >> 4)); break;
-  case 6: (void)wire_skip(r, SIZE_MAX - (op >> 4)); break;
+  case 0:
+    (void)wire_read_u8(r);
+    break;
+  case 1:
+    (void)wire_read_be16(r);
+    break;
+  case 2:
+    (void)wire_read_be32(r);
+    break;
+  case 3:
+    (void)wire_read_be64(r);
+    break;
+  case 4:
+    (void)wire_read_bytes(r, scratch, (size_t)(op >> 4) * 4);
+    break;
+  case 5:
+    (void)wire_skip(r, (size_t)(op >> 4));
+    break;
+  case 6:
+    (void)wire_skip(r, SIZE_MAX - (op >> 4));
+    break;
   case 7: {
     struct wire_view v = wire_read_view(r, (size_t)(op >> 4));
     check(v.ptr == NULL || (v.ptr >= r->data && v.ptr + v.len <= r->data + r->len));
