@@ -34,14 +34,18 @@ set(NICSEC_TEST_ENV
   "NICSEC_BUILD_DIR=${PROJECT_BINARY_DIR}"
   "NICSEC_VECTORS=${PROJECT_SOURCE_DIR}/tests/vectors")
 
-# nicsec_add_unit_test(<name> SOURCES <files...> [LIBS <targets...>])
+# nicsec_add_unit_test(<name> SOURCES <files...> [LIBS <targets...>] [LABEL <label>])
+# LABEL defaults to unit; a cmocka test that drives simulated RTL takes `hw`.
 function(nicsec_add_unit_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS" ${ARGN})
+  if(NOT ARG_LABEL)
+    set(ARG_LABEL unit)
+  endif()
   add_executable(${name} ${ARG_SOURCES})
   nicsec_target_defaults(${name})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} PkgConfig::CMOCKA)
   add_test(NAME ${name} COMMAND ${name})
-  set_tests_properties(${name} PROPERTIES LABELS unit TIMEOUT 60
+  set_tests_properties(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT 120
                        ENVIRONMENT "${NICSEC_TEST_ENV}")
 endfunction()
 
