@@ -1,0 +1,88 @@
+#include "esp_aead.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+static const EVP_CIPHER *cipher_for(enum nicsec_hal_alg alg) {
+  switch (alg) {
+  case NICSEC_HAL_ALG_AES_GCM_128: return EVP_aes_128_gcm();
+  case NICSEC_HAL_ALG_AES_GCM_192: return EVP_aes_192_gcm();
+  case NICSEC_HAL_ALG_AES_GCM_256: return EVP_aes_256_gcm();
+  case NICSEC_HAL_ALG_CHACHA20_POLY1305: return EVP_chacha20_poly1305();
+  }
+  return NULL;
+}
+
+enum nicsec_hal_err esp_aead_init(struct esp_aead *a, enum nicsec_hal_alg alg, const uint8_t *key,
+                                  size_t key_len, const uint8_t salt[NICSEC_HAL_SALT_LEN],
+                                  uint8_t icv_len, bool encrypt) {
+  memset(a, 0, sizeof *a);
+  const EVP_CIPHER *cipher = cipher_for(alg);
+  if (!cipher || (size_t)EVP_CIPHER_get_key_length(cipher) != key_len || icv_len > ESP_MAX_ICV)
+    return NICSEC_HAL_E_INVAL;
+  a->ctx = EVP_CIPHER_CTX_new();
+  if (!a->ctx)
+    return NICSEC_HAL_E_NOMEM;
+  /* Both ciphers default to the 12-octet nonce that salt|IV forms; no IVLEN control needed. */
+  if (EVP_CipherInit_ex(a->ctx, cipher, NULL, key, NULL, encrypt ? 1 : 0) != 1) {
+    esp_aead_free(a);
+    return NICSEC_HAL_E_CRYPTO;
+  }
+  memcpy(a->salt, salt, NICSEC_HAL_SALT_LEN);
+  a->icv_len = icv_len;
+  a->encrypt = encrypt;
+  return NICSEC_HAL_OK;
+}
+
+void esp_aead_free(struct esp_aead *a) {
+  EVP_CIPHER_CTX_free(a->ctx); /* the provider wipes its key schedule on free */
+  OPENSSL_cleanse(a->salt, sizeof a->salt);
+  a->ctx = NULL;
+}
+
+static bool start_packet(struct esp_aead *a, const uint8_t *aad, size_t aad_len,
+                         const uint8_t iv[ESP_IV_LEN]) {
+  uint8_t nonce[ESP_NONCE_LEN];
+  memcpy(nonce, a->salt, NICSEC_HAL_SALT_LEN);
+  memcpy(nonce + NICSEC_HAL_SALT_LEN, iv, ESP_IV_LEN);
+  int outl = 0;
+  bool ok = EVP_CipherInit_ex(a->ctx, NULL, NULL, NULL, nonce, -1) == 1 &&
+            EVP_CipherUpdate(a->ctx, NULL, &outl, aad, (int)aad_len) == 1;
+  OPENSSL_cleanse(nonce, sizeof nonce);
+  return ok;
+}
+
+enum nicsec_hal_err esp_aead_seal(struct esp_aead *a, const uint8_t *aad, size_t aad_len,
+                                  const uint8_t iv[ESP_IV_LEN], uint8_t *buf, size_t len,
+                                  uint8_t *icv) {
+  if (!a->encrypt || len > INT_MAX)
+    return NICSEC_HAL_E_INVAL;
+  int outl = 0, finl = 0;
+  if (!start_packet(a, aad, aad_len, iv) ||
+      (len && EVP_CipherUpdate(a->ctx, buf, &outl, buf, (int)len) != 1) ||
+      EVP_CipherFinal_ex(a->ctx, buf + outl, &finl) != 1 ||
+      EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_GET_TAG, a->icv_len, icv) != 1)
+    return NICSEC_HAL_E_CRYPTO;
+  return NICSEC_HAL_OK;
+}
+
+enum nicsec_hal_err esp_aead_open(struct esp_aead *a, const uint8_t *aad, size_t aad_len,
+                                  const uint8_t iv[ESP_IV_LEN], const uint8_t *ct, size_t len,
+                                  const uint8_t *icv, uint8_t *pt) {
+  if (a->encrypt || len > INT_MAX)
+    return NICSEC_HAL_E_INVAL;
+  uint8_t tag[ESP_MAX_ICV];
+  memcpy(tag, icv, a->icv_len);
+  int outl = 0, finl = 0;
+  if (!start_packet(a, aad, aad_len, iv) ||
+      (len && EVP_CipherUpdate(a->ctx, pt, &outl, ct, (int)len) != 1) ||
+      EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, a->icv_len, tag) != 1)
+    return NICSEC_HAL_E_CRYPTO;
+  /* Final is where the tag is compared (in constant time by OpenSSL). */
+  if (EVP_CipherFinal_ex(a->ctx, pt + outl, &finl) != 1)
+    return NICSEC_HAL_E_PKT_AUTH;
+  return NICSEC_HAL_OK;
+}

@@ -1,0 +1,40 @@
+/* One SA's AEAD transform (RFC 4106 AES-GCM, RFC 7634 ChaCha20-Poly1305) over OpenSSL EVP.
+ * The key is scheduled once at install; per packet only the nonce changes. */
+#ifndef NICSEC_SOFT_ESP_AEAD_H
+#define NICSEC_SOFT_ESP_AEAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nicsec/hal.h"
+
+enum { ESP_IV_LEN = 8, ESP_NONCE_LEN = 12, ESP_MAX_ICV = 16, ESP_MAX_AAD = 12 };
+
+struct evp_cipher_ctx_st;
+
+struct esp_aead {
+  struct evp_cipher_ctx_st *ctx; /* holds the key schedule; freed (and cleansed) by OpenSSL */
+  uint8_t salt[NICSEC_HAL_SALT_LEN];
+  uint8_t icv_len;
+  bool encrypt;
+};
+
+/* Schedules key for one direction. Returns NICSEC_HAL_E_CRYPTO if OpenSSL refuses. */
+enum nicsec_hal_err esp_aead_init(struct esp_aead *a, enum nicsec_hal_alg alg, const uint8_t *key,
+                                  size_t key_len, const uint8_t salt[NICSEC_HAL_SALT_LEN],
+                                  uint8_t icv_len, bool encrypt);
+/* Frees the context and wipes the salt. Safe on a zeroed struct. */
+void esp_aead_free(struct esp_aead *a);
+
+/* Encrypts buf[0..len) in place and writes icv_len tag octets to icv. */
+enum nicsec_hal_err esp_aead_seal(struct esp_aead *a, const uint8_t *aad, size_t aad_len,
+                                  const uint8_t iv[ESP_IV_LEN], uint8_t *buf, size_t len,
+                                  uint8_t *icv);
+/* Decrypts ct[0..len) into pt (may equal ct) if icv verifies; NICSEC_HAL_E_PKT_AUTH otherwise
+ * (pt content is then unspecified and must not be used). */
+enum nicsec_hal_err esp_aead_open(struct esp_aead *a, const uint8_t *aad, size_t aad_len,
+                                  const uint8_t iv[ESP_IV_LEN], const uint8_t *ct, size_t len,
+                                  const uint8_t *icv, uint8_t *pt);
+
+#endif

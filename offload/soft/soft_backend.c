@@ -1,0 +1,517 @@
+/* The "soft" backend: SA table, three-phase delete, events and policies around the ESP engine.
+ *
+ * Concurrency: one mutex per device covers the control path and each packet from SA lookup to
+ * counter update. So once sa_stop returns no packet can still be using the SA, and drain
+ * completes at once; the phases are still enforced so callers are written for real devices. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "esp_engine.h"
+#include "nicsec/hal_backend.h"
+#include "soft_config.h"
+
+enum { HASH_BITS = 14, EVENT_QUEUE = 4096 };
+
+#define LIMIT_EVENT_BITS                                                                          \
+  (SOFT_EV_BIT(NICSEC_HAL_EV_SOFT_PACKETS) | SOFT_EV_BIT(NICSEC_HAL_EV_HARD_PACKETS) |            \
+   SOFT_EV_BIT(NICSEC_HAL_EV_SOFT_BYTES) | SOFT_EV_BIT(NICSEC_HAL_EV_HARD_BYTES))
+
+struct soft_slot {
+  struct soft_sa *sa; /* NULL when the slot is free */
+  uint32_t gen;
+  enum nicsec_hal_sa_state state;
+  uint32_t hash_next; /* slot index + 1 of the next SA with the same SPI hash; 0 = end */
+};
+
+struct soft_policy_slot {
+  bool used;
+  uint32_t gen;
+  struct nicsec_hal_policy pol;
+};
+
+struct soft_dev {
+  pthread_mutex_t lock;
+  struct nicsec_hal_caps caps;
+  struct soft_slot *slots;
+  uint32_t n_slots, n_in, n_out;
+  uint32_t *free_stack; /* free slot indices */
+  uint32_t n_free;
+  uint32_t next_gen;
+  uint32_t buckets[1u << HASH_BITS]; /* SPI hash -> slot index + 1 */
+  struct soft_policy_slot *policies;
+  struct nicsec_hal_event events[EVENT_QUEUE];
+  size_t ev_head, ev_count;
+  bool ev_overflow;
+  uint64_t dev_drops[NICSEC_HAL_DROP__COUNT];
+};
+
+/* ---- ids and lookup ----------------------------------------------------------------------- */
+
+static nicsec_hal_sa_id make_id(uint32_t gen, uint32_t idx) {
+  return (uint64_t)gen << 32 | (uint64_t)(idx + 1);
+}
+
+static struct soft_slot *slot_by_id(struct soft_dev *d, nicsec_hal_sa_id id) {
+  uint32_t idx = (uint32_t)id - 1;
+  if ((uint32_t)id == 0 || idx >= d->n_slots)
+    return NULL;
+  struct soft_slot *s = &d->slots[idx];
+  return s->sa && s->gen == (uint32_t)(id >> 32) ? s : NULL;
+}
+
+static nicsec_hal_sa_id id_of(const struct soft_dev *d, const struct soft_slot *s) {
+  return make_id(s->gen, (uint32_t)(s - d->slots));
+}
+
+static uint32_t spi_hash(uint32_t spi) { return (spi * 2654435761u) >> (32 - HASH_BITS); }
+
+static bool same_addr(const struct nicsec_hal_addr *a, const struct nicsec_hal_addr *b) {
+  return a->family == b->family &&
+         memcmp(a->bytes, b->bytes, a->family == NICSEC_HAL_AF_INET ? 4 : 16) == 0;
+}
+
+/* An installed SA (in any delete phase) holding the same lookup key as desc. */
+static bool key_taken(const struct soft_dev *d, const struct nicsec_hal_sa *desc) {
+  for (uint32_t i = d->buckets[spi_hash(desc->spi)]; i; i = d->slots[i - 1].hash_next) {
+    const struct nicsec_hal_sa *other = &d->slots[i - 1].sa->desc;
+    if (other->spi == desc->spi && other->dir == desc->dir &&
+        (desc->dir == NICSEC_HAL_DIR_IN || same_addr(&other->dst, &desc->dst)))
+      return true;
+  }
+  return false;
+}
+
+static struct soft_slot *find_inbound(struct soft_dev *d, uint32_t spi) {
+  for (uint32_t i = d->buckets[spi_hash(spi)]; i; i = d->slots[i - 1].hash_next) {
+    struct soft_slot *s = &d->slots[i - 1];
+    if (s->sa->desc.spi == spi && s->sa->desc.dir == NICSEC_HAL_DIR_IN &&
+        s->state == NICSEC_HAL_SA_ACTIVE)
+      return s;
+  }
+  return NULL;
+}
+
+static void hash_remove(struct soft_dev *d, uint32_t idx) {
+  uint32_t *link = &d->buckets[spi_hash(d->slots[idx].sa->desc.spi)];
+  while (*link && *link != idx + 1)
+    link = &d->slots[*link - 1].hash_next;
+  if (*link)
+    *link = d->slots[idx].hash_next;
+  d->slots[idx].hash_next = 0;
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+static void push_event(struct soft_dev *d, const struct soft_slot *s, enum nicsec_hal_event_type t,
+                       uint64_t value) {
+  if (d->ev_count == EVENT_QUEUE) {
+    d->ev_overflow = true;
+    return;
+  }
+  struct nicsec_hal_event *ev = &d->events[(d->ev_head + d->ev_count++) % EVENT_QUEUE];
+  *ev = (struct nicsec_hal_event){.type = t, .sa = id_of(d, s), .dir = s->sa->desc.dir,
+                                  .spi = s->sa->desc.spi, .reqid = s->sa->desc.reqid,
+                                  .value = value};
+}
+
+static uint64_t event_value(const struct soft_sa *sa, enum nicsec_hal_event_type t) {
+  switch (t) {
+  case NICSEC_HAL_EV_SOFT_BYTES:
+  case NICSEC_HAL_EV_HARD_BYTES: return sa->stats.bytes;
+  case NICSEC_HAL_EV_SOFT_PACKETS:
+  case NICSEC_HAL_EV_HARD_PACKETS: return sa->stats.packets;
+  default: return sa->stats.seq;
+  }
+}
+
+static void push_events(struct soft_dev *d, const struct soft_slot *s, uint32_t bits) {
+  if (!bits) /* the common case, per packet */
+    return;
+  for (enum nicsec_hal_event_type t = NICSEC_HAL_EV_SOFT_PACKETS; t <= NICSEC_HAL_EV_OVERFLOW; t++)
+    if (bits & SOFT_EV_BIT(t))
+      push_event(d, s, t, event_value(s->sa, t));
+}
+
+static enum nicsec_hal_err soft_poll_events(void *priv, struct nicsec_hal_event *evs, size_t max,
+                                            size_t *n) {
+  struct soft_dev *d = priv;
+  pthread_mutex_lock(&d->lock);
+  size_t out = 0;
+  if (d->ev_overflow && out < max) {
+    evs[out++] = (struct nicsec_hal_event){.type = NICSEC_HAL_EV_OVERFLOW};
+    d->ev_overflow = false;
+  }
+  while (d->ev_count && out < max) {
+    evs[out++] = d->events[d->ev_head];
+    d->ev_head = (d->ev_head + 1) % EVENT_QUEUE;
+    d->ev_count--;
+  }
+  pthread_mutex_unlock(&d->lock);
+  *n = out;
+  return NICSEC_HAL_OK;
+}
+
+/* ---- open / close ------------------------------------------------------------------------- */
+
+static void free_all(struct soft_dev *d) {
+  for (uint32_t i = 0; d->slots && i < d->n_slots; i++) {
+    if (d->slots[i].sa) {
+      soft_sa_wipe(d->slots[i].sa);
+      free(d->slots[i].sa);
+    }
+  }
+  free(d->slots);
+  free(d->free_stack);
+  free(d->policies);
+}
+
+static enum nicsec_hal_err soft_open(const char *args, void **priv, struct nicsec_hal_caps *caps) {
+  struct soft_dev *d = calloc(1, sizeof *d);
+  if (!d)
+    return NICSEC_HAL_E_NOMEM;
+  enum nicsec_hal_err err = soft_config_caps(args, &d->caps);
+  if (err != NICSEC_HAL_OK) {
+    free(d);
+    return err;
+  }
+  d->n_slots = d->caps.max_sa_in + d->caps.max_sa_out;
+  d->slots = calloc(d->n_slots, sizeof *d->slots);
+  d->free_stack = calloc(d->n_slots, sizeof *d->free_stack);
+  d->policies = calloc(d->caps.max_policies ? d->caps.max_policies : 1, sizeof *d->policies);
+  if (!d->slots || !d->free_stack || !d->policies) {
+    free_all(d);
+    free(d);
+    return NICSEC_HAL_E_NOMEM;
+  }
+  for (uint32_t i = 0; i < d->n_slots; i++)
+    d->free_stack[i] = d->n_slots - 1 - i; /* pop order 0, 1, 2, ... */
+  d->n_free = d->n_slots;
+  pthread_mutex_init(&d->lock, NULL);
+  *caps = d->caps;
+  *priv = d;
+  return NICSEC_HAL_OK;
+}
+
+static void soft_close(void *priv) {
+  struct soft_dev *d = priv;
+  free_all(d);
+  pthread_mutex_destroy(&d->lock);
+  free(d);
+}
+
+/* ---- add (all or none) -------------------------------------------------------------------- */
+
+/* Checks what needs table state: duplicates and room per direction. */
+static size_t first_rejected(const struct soft_dev *d, const struct nicsec_hal_sa *sas, size_t n,
+                             enum nicsec_hal_err *err) {
+  uint32_t want_in = d->n_in, want_out = d->n_out;
+  for (size_t i = 0; i < n; i++) {
+    bool in = sas[i].dir == NICSEC_HAL_DIR_IN;
+    if (key_taken(d, &sas[i])) {
+      *err = NICSEC_HAL_E_DUPLICATE_SPI;
+      return i;
+    }
+    uint32_t *count = in ? &want_in : &want_out;
+    if (++*count > (in ? d->caps.max_sa_in : d->caps.max_sa_out)) {
+      *err = NICSEC_HAL_E_TABLE_FULL;
+      return i;
+    }
+  }
+  *err = NICSEC_HAL_OK;
+  return n;
+}
+
+static void commit(struct soft_dev *d, struct soft_sa *sa, nicsec_hal_sa_id *id) {
+  uint32_t idx = d->free_stack[--d->n_free];
+  struct soft_slot *s = &d->slots[idx];
+  uint32_t *bucket = &d->buckets[spi_hash(sa->desc.spi)];
+  *s = (struct soft_slot){.sa = sa, .gen = ++d->next_gen, .state = NICSEC_HAL_SA_ACTIVE,
+                          .hash_next = *bucket};
+  if (s->gen == 0) /* keep ids non-zero-generation after 2^32 installs */
+    s->gen = ++d->next_gen;
+  *bucket = idx + 1;
+  if (sa->desc.dir == NICSEC_HAL_DIR_IN)
+    d->n_in++;
+  else
+    d->n_out++;
+  *id = make_id(s->gen, idx);
+}
+
+static enum nicsec_hal_err soft_sa_add(void *priv, const struct nicsec_hal_sa *sas, size_t n,
+                                       nicsec_hal_sa_id *ids, enum nicsec_hal_err *errs) {
+  struct soft_dev *d = priv;
+  struct soft_sa **prepared = calloc(n, sizeof *prepared);
+  if (!prepared)
+    return NICSEC_HAL_E_NOMEM;
+  pthread_mutex_lock(&d->lock);
+  enum nicsec_hal_err err;
+  size_t bad = first_rejected(d, sas, n, &err);
+  /* Key schedules are built before anything is committed, so a late failure leaves no trace. */
+  for (size_t i = 0; bad == n && i < n; i++) {
+    prepared[i] = malloc(sizeof *prepared[i]);
+    err = prepared[i] ? soft_sa_init(prepared[i], &sas[i]) : NICSEC_HAL_E_NOMEM;
+    if (err != NICSEC_HAL_OK)
+      bad = i;
+  }
+  if (bad < n) {
+    errs[bad] = err;
+    for (size_t i = 0; i < n && prepared[i]; i++) {
+      soft_sa_wipe(prepared[i]);
+      free(prepared[i]);
+    }
+  } else {
+    for (size_t i = 0; i < n; i++)
+      commit(d, prepared[i], &ids[i]);
+  }
+  pthread_mutex_unlock(&d->lock);
+  free(prepared);
+  return err;
+}
+
+/* ---- three-phase delete, update, stats, dump ---------------------------------------------- */
+
+/* Runs op on the SA's slot under the device lock. */
+static enum nicsec_hal_err with_slot(struct soft_dev *d, nicsec_hal_sa_id id,
+                                     enum nicsec_hal_err (*op)(struct soft_dev *d,
+                                                               struct soft_slot *s, void *arg),
+                                     void *arg) {
+  pthread_mutex_lock(&d->lock);
+  struct soft_slot *s = slot_by_id(d, id);
+  enum nicsec_hal_err err = s ? op(d, s, arg) : NICSEC_HAL_E_NO_SUCH_SA;
+  pthread_mutex_unlock(&d->lock);
+  return err;
+}
+
+static enum nicsec_hal_err do_stop(struct soft_dev *d, struct soft_slot *s, void *arg) {
+  (void)d, (void)arg;
+  if (s->state != NICSEC_HAL_SA_ACTIVE)
+    return NICSEC_HAL_E_SA_STATE;
+  s->state = NICSEC_HAL_SA_STOPPED;
+  return NICSEC_HAL_OK;
+}
+
+static enum nicsec_hal_err do_drain(struct soft_dev *d, struct soft_slot *s, void *arg) {
+  (void)d, (void)arg;
+  if (s->state == NICSEC_HAL_SA_ACTIVE)
+    return NICSEC_HAL_E_SA_STATE;
+  s->state = NICSEC_HAL_SA_DRAINED; /* the lock guarantees nothing is in flight */
+  return NICSEC_HAL_OK;
+}
+
+static enum nicsec_hal_err do_free(struct soft_dev *d, struct soft_slot *s, void *arg) {
+  (void)arg;
+  if (s->state != NICSEC_HAL_SA_DRAINED)
+    return NICSEC_HAL_E_SA_STATE;
+  uint32_t idx = (uint32_t)(s - d->slots);
+  hash_remove(d, idx);
+  if (s->sa->desc.dir == NICSEC_HAL_DIR_IN)
+    d->n_in--;
+  else
+    d->n_out--;
+  soft_sa_wipe(s->sa);
+  free(s->sa);
+  s->sa = NULL;
+  d->free_stack[d->n_free++] = idx;
+  return NICSEC_HAL_OK;
+}
+
+static enum nicsec_hal_err soft_sa_stop(void *priv, nicsec_hal_sa_id id) {
+  return with_slot(priv, id, do_stop, NULL);
+}
+static enum nicsec_hal_err soft_sa_drain(void *priv, nicsec_hal_sa_id id) {
+  return with_slot(priv, id, do_drain, NULL);
+}
+static enum nicsec_hal_err soft_sa_free(void *priv, nicsec_hal_sa_id id) {
+  return with_slot(priv, id, do_free, NULL);
+}
+
+static enum nicsec_hal_err update_seq(struct soft_sa *sa, uint64_t seq) {
+  if (!sa->desc.esn && seq > UINT32_MAX)
+    return NICSEC_HAL_E_SEQ;
+  if (sa->desc.dir == NICSEC_HAL_DIR_OUT) {
+    sa->seq_out = seq;
+  } else {
+    uint64_t seen = sa->replay.seen;
+    if (!esp_replay_init(&sa->replay, sa->desc.replay_window, sa->desc.esn, seq))
+      return NICSEC_HAL_E_REPLAY_WINDOW;
+    sa->replay.seen = seen;
+  }
+  sa->stats.seq = seq;
+  return NICSEC_HAL_OK;
+}
+
+static enum nicsec_hal_err do_update(struct soft_dev *d, struct soft_slot *s, void *arg) {
+  (void)d;
+  const struct nicsec_hal_sa_update *upd = arg;
+  if (upd->what & NICSEC_HAL_UPD_SEQ) {
+    enum nicsec_hal_err err = update_seq(s->sa, upd->seq);
+    if (err != NICSEC_HAL_OK)
+      return err;
+  }
+  if (upd->what & NICSEC_HAL_UPD_LIMITS) {
+    s->sa->desc.limits = upd->limits;
+    s->sa->fired &= ~LIMIT_EVENT_BITS; /* new limits may fire again */
+  }
+  return NICSEC_HAL_OK;
+}
+
+static enum nicsec_hal_err soft_sa_update(void *priv, nicsec_hal_sa_id id,
+                                          const struct nicsec_hal_sa_update *upd) {
+  return with_slot(priv, id, do_update, (void *)upd);
+}
+
+static enum nicsec_hal_err do_stats(struct soft_dev *d, struct soft_slot *s, void *arg) {
+  (void)d;
+  *(struct nicsec_hal_sa_stats *)arg = s->sa->stats;
+  return NICSEC_HAL_OK;
+}
+
+static enum nicsec_hal_err soft_sa_stats(void *priv, nicsec_hal_sa_id id,
+                                         struct nicsec_hal_sa_stats *out) {
+  return with_slot(priv, id, do_stats, out);
+}
+
+static enum nicsec_hal_err soft_dev_drops(void *priv, uint64_t drops[NICSEC_HAL_DROP__COUNT]) {
+  struct soft_dev *d = priv;
+  pthread_mutex_lock(&d->lock);
+  memcpy(drops, d->dev_drops, sizeof d->dev_drops);
+  pthread_mutex_unlock(&d->lock);
+  return NICSEC_HAL_OK;
+}
+
+static enum nicsec_hal_err soft_dump(void *priv, nicsec_hal_dump_fn fn, void *ctx) {
+  struct soft_dev *d = priv;
+  pthread_mutex_lock(&d->lock);
+  for (uint32_t i = 0; i < d->n_slots; i++) {
+    const struct soft_slot *s = &d->slots[i];
+    if (!s->sa)
+      continue;
+    struct nicsec_hal_sa_info info = {.id = id_of(d, s), .state = s->state, .offloaded = true,
+                                      .sa = s->sa->desc, .stats = s->sa->stats};
+    /* desc.key/salt were wiped at install; clear again so redaction never depends on that. */
+    memset(info.sa.key, 0, sizeof info.sa.key);
+    memset(info.sa.salt, 0, sizeof info.sa.salt);
+    if (fn(&info, ctx))
+      break;
+  }
+  pthread_mutex_unlock(&d->lock);
+  return NICSEC_HAL_OK;
+}
+
+/* ---- policies ----------------------------------------------------------------------------- */
+
+static bool same_policy(const struct nicsec_hal_policy *a, const struct nicsec_hal_policy *b) {
+  const struct nicsec_hal_selector *x = &a->sel, *y = &b->sel;
+  return a->dir == b->dir && a->priority == b->priority && same_addr(&x->src, &y->src) &&
+         same_addr(&x->dst, &y->dst) && x->src_prefix == y->src_prefix &&
+         x->dst_prefix == y->dst_prefix && x->proto == y->proto && x->sport == y->sport &&
+         x->dport == y->dport;
+}
+
+static enum nicsec_hal_err soft_policy_add(void *priv, const struct nicsec_hal_policy *pol,
+                                           nicsec_hal_policy_id *id) {
+  struct soft_dev *d = priv;
+  pthread_mutex_lock(&d->lock);
+  enum nicsec_hal_err err = NICSEC_HAL_E_TABLE_FULL;
+  struct soft_policy_slot *free_slot = NULL;
+  for (uint32_t i = 0; i < d->caps.max_policies; i++) {
+    struct soft_policy_slot *p = &d->policies[i];
+    if (p->used && same_policy(&p->pol, pol)) {
+      err = NICSEC_HAL_E_DUPLICATE_POLICY;
+      free_slot = NULL;
+      break;
+    }
+    if (!p->used && !free_slot)
+      free_slot = p;
+  }
+  if (free_slot) {
+    *free_slot = (struct soft_policy_slot){.used = true, .gen = ++d->next_gen, .pol = *pol};
+    *id = make_id(free_slot->gen, (uint32_t)(free_slot - d->policies));
+    err = NICSEC_HAL_OK;
+  }
+  pthread_mutex_unlock(&d->lock);
+  return err;
+}
+
+static enum nicsec_hal_err soft_policy_del(void *priv, nicsec_hal_policy_id id) {
+  struct soft_dev *d = priv;
+  uint32_t idx = (uint32_t)id - 1;
+  pthread_mutex_lock(&d->lock);
+  enum nicsec_hal_err err = NICSEC_HAL_E_NO_SUCH_POLICY;
+  if ((uint32_t)id != 0 && idx < d->caps.max_policies && d->policies[idx].used &&
+      d->policies[idx].gen == (uint32_t)(id >> 32)) {
+    d->policies[idx].used = false;
+    err = NICSEC_HAL_OK;
+  }
+  pthread_mutex_unlock(&d->lock);
+  return err;
+}
+
+/* ---- datapath ----------------------------------------------------------------------------- */
+
+static enum nicsec_hal_err soft_encap(void *priv, nicsec_hal_sa_id id, const uint8_t *in,
+                                      size_t in_len, uint8_t *out, size_t out_cap,
+                                      size_t *out_len) {
+  struct soft_dev *d = priv;
+  pthread_mutex_lock(&d->lock);
+  struct soft_slot *s = slot_by_id(d, id);
+  enum nicsec_hal_err err = NICSEC_HAL_E_NO_SUCH_SA;
+  if (s && s->sa->desc.dir != NICSEC_HAL_DIR_OUT) {
+    err = NICSEC_HAL_E_INVAL;
+  } else if (s && s->state != NICSEC_HAL_SA_ACTIVE) {
+    err = NICSEC_HAL_E_PKT_NO_SA;
+    soft_sa_count_drop(&s->sa->stats, err);
+  } else if (s) {
+    uint32_t events = 0;
+    err = soft_esp_encap(s->sa, in, in_len, out, out_cap, out_len, &events);
+    if (err != NICSEC_HAL_OK)
+      soft_sa_count_drop(&s->sa->stats, err);
+    push_events(d, s, events);
+  }
+  pthread_mutex_unlock(&d->lock);
+  return err;
+}
+
+static enum nicsec_hal_err soft_decap(void *priv, const uint8_t *in, size_t in_len, uint8_t *out,
+                                      size_t out_cap, size_t *out_len, nicsec_hal_sa_id *sa_id) {
+  struct soft_dev *d = priv;
+  struct esp_outer o;
+  enum nicsec_hal_err err = soft_esp_parse_outer(in, in_len, &o);
+  pthread_mutex_lock(&d->lock);
+  struct soft_slot *s = err == NICSEC_HAL_OK ? find_inbound(d, o.spi) : NULL;
+  if (err == NICSEC_HAL_OK && !s)
+    err = NICSEC_HAL_E_PKT_NO_SA;
+  if (s) {
+    uint32_t events = 0;
+    err = soft_esp_decap(s->sa, &o, in, out, out_cap, out_len, &events);
+    if (err != NICSEC_HAL_OK)
+      soft_sa_count_drop(&s->sa->stats, err);
+    push_events(d, s, events);
+    if (sa_id)
+      *sa_id = id_of(d, s);
+  } else if (err != NICSEC_HAL_E_PKT_NOT_ESP) { /* not ESP is not a drop: the host takes it */
+    d->dev_drops[soft_drop_reason(err)]++;
+  }
+  pthread_mutex_unlock(&d->lock);
+  return err;
+}
+
+const struct nicsec_hal_backend nicsec_soft_backend = {
+    .name = "soft",
+    .open = soft_open,
+    .close = soft_close,
+    .sa_add = soft_sa_add,
+    .sa_stop = soft_sa_stop,
+    .sa_drain = soft_sa_drain,
+    .sa_free = soft_sa_free,
+    .sa_update = soft_sa_update,
+    .sa_stats = soft_sa_stats,
+    .dev_drops = soft_dev_drops,
+    .dump = soft_dump,
+    .policy_add = soft_policy_add,
+    .policy_del = soft_policy_del,
+    .poll_events = soft_poll_events,
+    .encap = soft_encap,
+    .decap = soft_decap,
+};
