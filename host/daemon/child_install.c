@@ -1,0 +1,341 @@
+/* Child SAs leave the daemon here, and only here: KEYMAT (RFC 7296 2.17) split into the two
+ * directions and installed through the offload HAL as one all-or-none batch. */
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+
+enum { DRAIN_ATTEMPTS_MAX = 1000 };
+
+/* ---- bookkeeping --------------------------------------------------------------------------- */
+
+struct nd_child_sa *nd_child_add(struct nd_engine *e, struct nd_ike_sa *sa,
+                                 const struct nd_child_cfg *cfg) {
+  if (sa->n_children == ND_MAX_CHILDREN)
+    return NULL;
+  struct nd_child_sa *grown = realloc(sa->children, (sa->n_children + 1) * sizeof *grown);
+  if (!grown)
+    return NULL;
+  sa->children = grown;
+  struct nd_child_sa *c = &sa->children[sa->n_children++];
+  memset(c, 0, sizeof *c);
+  c->id = ++e->next_child_id;
+  c->cfg = cfg;
+  c->reqid = e->next_reqid++;
+  return c;
+}
+
+void nd_child_remove(struct nd_ike_sa *sa, struct nd_child_sa *child) {
+  size_t i = (size_t)(child - sa->children);
+  if (i >= sa->n_children)
+    return;
+  sa->children[i] = sa->children[sa->n_children - 1];
+  sa->n_children--;
+}
+
+struct nd_child_sa *nd_child_by_spi_out(struct nd_ike_sa *sa, uint32_t spi_out) {
+  for (size_t i = 0; i < sa->n_children; i++)
+    if (sa->children[i].spi_out == spi_out)
+      return &sa->children[i];
+  return NULL;
+}
+
+struct nd_child_sa *nd_child_by_spi_in(struct nd_ike_sa *sa, uint32_t spi_in) {
+  for (size_t i = 0; i < sa->n_children; i++)
+    if (sa->children[i].spi_in == spi_in)
+      return &sa->children[i];
+  return NULL;
+}
+
+static bool spi_in_use(const struct nd_engine *e, uint32_t spi) {
+  for (const struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all) {
+    if (sa->child_spi == spi)
+      return true;
+    for (size_t i = 0; i < sa->n_children; i++)
+      if (sa->children[i].spi_in == spi)
+        return true;
+  }
+  return false;
+}
+
+uint32_t nd_child_alloc_spi(struct nd_engine *e) {
+  const struct nicsec_hal_caps *caps = e->hal ? nicsec_hal_caps(e->hal) : NULL;
+  /* Inbound SPIs must lie in the device's window (some NICs index their SA table by SPI). */
+  uint64_t lo = caps && caps->spi_min > 256 ? caps->spi_min : 256;
+  uint64_t hi = caps && caps->spi_max >= lo ? caps->spi_max : UINT32_MAX;
+  for (;;) {
+    uint32_t r;
+    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
+      abort(); /* no randomness: nothing safe is left to do */
+    uint32_t spi = (uint32_t)(lo + r % (hi - lo + 1));
+    if (!spi_in_use(e, spi))
+      return spi;
+  }
+}
+
+/* ---- HAL descriptions ---------------------------------------------------------------------- */
+
+static bool hal_alg(const struct nd_selected *sel, enum nicsec_hal_alg *alg, uint8_t *icv) {
+  switch (sel->encr) {
+  case 18: /* AES-GCM with 8/12/16-octet ICV */
+  case 19:
+  case 20:
+    *icv = sel->encr == 18 ? 8 : sel->encr == 19 ? 12 : 16;
+    *alg = sel->encr_bits == 128   ? NICSEC_HAL_ALG_AES_GCM_128
+           : sel->encr_bits == 192 ? NICSEC_HAL_ALG_AES_GCM_192
+                                   : NICSEC_HAL_ALG_AES_GCM_256;
+    return sel->encr_bits == 128 || sel->encr_bits == 192 || sel->encr_bits == 256;
+  case 28:
+    *alg = NICSEC_HAL_ALG_CHACHA20_POLY1305;
+    *icv = 16;
+    return true;
+  default:
+    return false;
+  }
+}
+
+static struct nicsec_hal_addr hal_addr(const struct nd_addr *a) {
+  struct nicsec_hal_addr h = {.family = a->family == AF_INET ? NICSEC_HAL_AF_INET
+                                                             : NICSEC_HAL_AF_INET6};
+  memcpy(h.bytes, a->ip, 16);
+  return h;
+}
+
+/* The smallest window the device offers that holds the configured one. */
+static uint32_t replay_window(const struct nicsec_hal_caps *caps, uint32_t wanted) {
+  if (wanted == 0 && caps->replay_disable)
+    return 0;
+  if (caps->n_replay_windows == 0)
+    return wanted;
+  for (uint8_t i = 0; i < caps->n_replay_windows; i++)
+    if (caps->replay_windows[i] >= wanted)
+      return caps->replay_windows[i];
+  return caps->replay_windows[caps->n_replay_windows - 1];
+}
+
+/* A packet-mode selector when both sides are one prefix with "any" or one port. */
+static bool hal_selector(const struct nd_ts_list *src, const struct nd_ts_list *dst,
+                         struct nicsec_hal_selector *sel) {
+  if (src->count != 1 || dst->count != 1)
+    return false;
+  const struct nd_ts *s = &src->ts[0], *d = &dst->ts[0];
+  bool s_any = s->start_port == 0 && s->end_port == 65535;
+  bool d_any = d->start_port == 0 && d->end_port == 65535;
+  if (!nd_ts_is_prefix(s, &sel->src_prefix) || !nd_ts_is_prefix(d, &sel->dst_prefix) ||
+      (s->proto && d->proto && s->proto != d->proto) ||
+      (!s_any && s->start_port != s->end_port) || (!d_any && d->start_port != d->end_port))
+    return false;
+  struct nd_addr sa = {.family = s->family}, da = {.family = d->family};
+  memcpy(sa.ip, s->start, 16);
+  memcpy(da.ip, d->start, 16);
+  sel->src = hal_addr(&sa);
+  sel->dst = hal_addr(&da);
+  sel->proto = s->proto ? s->proto : d->proto;
+  sel->sport = s_any ? 0 : s->start_port;
+  sel->dport = d_any ? 0 : d->start_port;
+  return true;
+}
+
+static void describe_common(const struct nd_engine *e, const struct nd_child_sa *child,
+                            struct nicsec_hal_sa *h) {
+  const struct nicsec_hal_caps *caps = nicsec_hal_caps(e->hal);
+  h->offload = (caps->offload_modes & NICSEC_HAL_OFFLOAD_PACKET) ? NICSEC_HAL_OFFLOAD_PACKET
+                                                                 : NICSEC_HAL_OFFLOAD_CRYPTO;
+  h->mode = child->transport ? NICSEC_HAL_MODE_TRANSPORT : NICSEC_HAL_MODE_TUNNEL;
+  h->fallback = NICSEC_HAL_FALLBACK_NONE;
+  h->reqid = child->reqid;
+  h->encap.enabled = child->encap;
+  h->esn = child->sel.has_esn && child->sel.esn == 1;
+  h->initial_seq = 0;
+}
+
+/* Key (cipher key, then the 4-octet salt) of one direction. */
+static bool set_key(struct nicsec_hal_sa *h, const struct ike_secret *keymat) {
+  size_t key_len = nicsec_hal_alg_key_len(h->alg);
+  if (key_len == 0 || keymat->len != key_len + NICSEC_HAL_SALT_LEN || key_len > NICSEC_HAL_MAX_KEY)
+    return false;
+  memcpy(h->key, keymat->bytes, key_len);
+  h->key_len = (uint8_t)key_len;
+  memcpy(h->salt, keymat->bytes + key_len, NICSEC_HAL_SALT_LEN);
+  return true;
+}
+
+static bool describe(const struct nd_engine *e, const struct nd_ike_sa *sa,
+                     const struct nd_child_sa *child, const struct ike_child_keys *keys,
+                     bool exchange_initiator, struct nicsec_hal_sa out[2]) {
+  memset(out, 0, 2 * sizeof *out);
+  struct nicsec_hal_sa *in = &out[0], *o = &out[1];
+  enum nicsec_hal_alg alg;
+  uint8_t icv;
+  if (!hal_alg(&child->sel, &alg, &icv))
+    return false;
+  for (int i = 0; i < 2; i++) {
+    describe_common(e, child, &out[i]);
+    out[i].alg = alg;
+    out[i].icv_len = icv;
+  }
+  in->dir = NICSEC_HAL_DIR_IN;
+  in->spi = child->spi_in;
+  in->src = hal_addr(&sa->remote);
+  in->dst = hal_addr(&sa->local);
+  in->encap.sport = sa->remote.port;
+  in->encap.dport = sa->local.port;
+  in->replay_window = replay_window(nicsec_hal_caps(e->hal), child->cfg->replay_window);
+  in->has_sel = hal_selector(&child->remote_ts, &child->local_ts, &in->sel);
+  o->dir = NICSEC_HAL_DIR_OUT;
+  o->spi = child->spi_out;
+  o->src = hal_addr(&sa->local);
+  o->dst = hal_addr(&sa->remote);
+  o->encap.sport = sa->local.port;
+  o->encap.dport = sa->remote.port;
+  o->has_sel = hal_selector(&child->local_ts, &child->remote_ts, &o->sel);
+  /* "_i" keys protect what the exchange initiator sends (RFC 7296 2.17). */
+  const struct ike_secret *send_key = exchange_initiator ? &keys->encr_i : &keys->encr_r;
+  const struct ike_secret *recv_key = exchange_initiator ? &keys->encr_r : &keys->encr_i;
+  return set_key(in, recv_key) && set_key(o, send_key);
+}
+
+/* ---- key export (operator opt-in) ------------------------------------------------------------ */
+
+void nd_engine_export_esp_keys(struct nd_engine *e, FILE *f) {
+  e->key_export = f;
+}
+
+static const char *wireshark_alg(const struct nicsec_hal_sa *h) {
+  if (h->alg == NICSEC_HAL_ALG_CHACHA20_POLY1305)
+    return NULL; /* not in Wireshark 4.0's ESP table */
+  return h->icv_len == 8    ? "AES-GCM with 8 octet ICV [RFC4106]"
+         : h->icv_len == 12 ? "AES-GCM with 12 octet ICV [RFC4106]"
+                            : "AES-GCM with 16 octet ICV [RFC4106]";
+}
+
+/* One Wireshark "uat:esp_sa" line: protocol, src, dst, SPI, algorithm, key||salt, auth, key. */
+static void export_key(FILE *f, const struct nicsec_hal_sa *h) {
+  char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+  int family = h->src.family == NICSEC_HAL_AF_INET ? AF_INET : AF_INET6;
+  const char *alg = wireshark_alg(h);
+  inet_ntop(family, h->src.bytes, src, sizeof src);
+  inet_ntop(family, h->dst.bytes, dst, sizeof dst);
+  fprintf(f, "%s\"%s\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"0x", alg ? "" : "# ",
+          family == AF_INET ? "IPv4" : "IPv6", src, dst, h->spi,
+          alg ? alg : nicsec_hal_alg_name(h->alg));
+  for (size_t i = 0; i < h->key_len; i++)
+    fprintf(f, "%02x", h->key[i]);
+  for (size_t i = 0; i < NICSEC_HAL_SALT_LEN; i++)
+    fprintf(f, "%02x", h->salt[i]);
+  fprintf(f, "\",\"NULL\",\"\"\n");
+  fflush(f);
+}
+
+/* ---- install / uninstall ------------------------------------------------------------------- */
+
+static void log_install_error(const struct nd_child_sa *child, enum nicsec_hal_err rc,
+                              const enum nicsec_hal_err errs[2]) {
+  ND_ERROR("child %s: the HAL refused the SAs: %s (inbound: %s, outbound: %s)", child->cfg->name,
+           nicsec_hal_strerror(rc), nicsec_hal_strerror(errs[0]), nicsec_hal_strerror(errs[1]));
+}
+
+bool nd_child_install(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child_sa *child,
+                      bool exchange_initiator) {
+  if (!e->hal) {
+    ND_ERROR("child %s: no HAL device", child->cfg->name);
+    return false;
+  }
+  child->encap = sa->natt;
+  struct ike_child_transforms t = {child->sel.encr, child->sel.encr_bits, IKE_INTEG_NONE};
+  struct ike_child_keys keys = {0};
+  enum ike_crypto_status st = ike_kdf_child_keys(
+      sa->xf.prf, &sa->keys.sk_d, &t, NULL, 0, ike_bytes_of(sa->ni, sa->ni_len),
+      ike_bytes_of(sa->nr, sa->nr_len), &keys);
+  struct nicsec_hal_sa sas[2];
+  bool ok = st == IKE_CRYPTO_OK && describe(e, sa, child, &keys, exchange_initiator, sas);
+  ike_child_keys_free(&keys);
+  if (!ok) {
+    OPENSSL_cleanse(sas, sizeof sas);
+    ND_ERROR("child %s: cannot derive or describe its keys", child->cfg->name);
+    e->stats.child_install_failed++;
+    return false;
+  }
+  nicsec_hal_sa_id ids[2] = {0, 0};
+  enum nicsec_hal_err errs[2] = {NICSEC_HAL_OK, NICSEC_HAL_OK};
+  enum nicsec_hal_err rc = nicsec_hal_sa_add(e->hal, sas, 2, ids, errs);
+  for (int i = 0; i < 2 && rc == NICSEC_HAL_OK && e->key_export; i++)
+    export_key(e->key_export, &sas[i]);
+  OPENSSL_cleanse(sas, sizeof sas);
+  if (rc != NICSEC_HAL_OK) {
+    log_install_error(child, rc, errs);
+    e->stats.child_install_failed++;
+    return false;
+  }
+  child->hal_in = ids[0];
+  child->hal_out = ids[1];
+  child->installed = true;
+  child->installed_ms = e->now_ms;
+  e->stats.child_installed++;
+  char proposal[96];
+  nd_selected_describe(&child->sel, proposal, sizeof proposal);
+  ND_INFO("child %s (ike#%llu) INSTALLED: SPIs %08x_i %08x_o, %s, %s%s", child->cfg->name,
+          (unsigned long long)sa->id, child->spi_in, child->spi_out, proposal,
+          child->transport ? "transport" : "tunnel", child->encap ? "-in-UDP" : "");
+  return true;
+}
+
+static void queue_drain(struct nd_engine *e, nicsec_hal_sa_id id) {
+  if (e->n_draining == e->cap_draining) {
+    size_t cap = e->cap_draining ? e->cap_draining * 2 : 16;
+    struct nd_pending_free *grown = realloc(e->draining, cap * sizeof *grown);
+    if (!grown) {
+      ND_ERROR("out of memory: HAL SA %llu stays stopped", (unsigned long long)id);
+      return;
+    }
+    e->draining = grown;
+    e->cap_draining = cap;
+  }
+  e->draining[e->n_draining++] = (struct nd_pending_free){id, 0};
+}
+
+/* Phase 2 and 3 of the HAL delete; a busy drain is retried from the timer. */
+static bool drain_and_free(struct nd_engine *e, nicsec_hal_sa_id id) {
+  enum nicsec_hal_err rc = nicsec_hal_sa_drain(e->hal, id);
+  if (rc == NICSEC_HAL_E_BUSY)
+    return false;
+  if (rc == NICSEC_HAL_OK)
+    rc = nicsec_hal_sa_free(e->hal, id);
+  if (rc != NICSEC_HAL_OK)
+    ND_ERROR("HAL SA %llu: %s", (unsigned long long)id, nicsec_hal_strerror(rc));
+  return true;
+}
+
+void nd_child_uninstall(struct nd_engine *e, struct nd_child_sa *child) {
+  if (!child->installed || !e->hal)
+    return;
+  child->installed = false;
+  nicsec_hal_sa_id ids[2] = {child->hal_in, child->hal_out};
+  /* Stop steering both directions first, then drain and free (two-phase delete). */
+  for (int i = 0; i < 2; i++) {
+    enum nicsec_hal_err rc = nicsec_hal_sa_stop(e->hal, ids[i]);
+    if (rc != NICSEC_HAL_OK)
+      ND_ERROR("HAL SA %llu stop: %s", (unsigned long long)ids[i], nicsec_hal_strerror(rc));
+  }
+  for (int i = 0; i < 2; i++)
+    if (!drain_and_free(e, ids[i]))
+      queue_drain(e, ids[i]);
+  ND_INFO("child %s DELETED: SPIs %08x_i %08x_o", child->cfg ? child->cfg->name : "?",
+          child->spi_in, child->spi_out);
+}
+
+void nd_child_drain_pending(struct nd_engine *e) {
+  for (size_t i = 0; i < e->n_draining;) {
+    struct nd_pending_free *p = &e->draining[i];
+    if (drain_and_free(e, p->id) || ++p->attempts > DRAIN_ATTEMPTS_MAX) {
+      if (p->attempts > DRAIN_ATTEMPTS_MAX)
+        ND_ERROR("HAL SA %llu never drained; left stopped", (unsigned long long)p->id);
+      e->draining[i] = e->draining[--e->n_draining];
+    } else {
+      i++;
+    }
+  }
+}

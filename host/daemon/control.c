@@ -1,0 +1,174 @@
+/* The control protocol: one JSON object per line in each direction.
+ *
+ *   {"cmd":"load"[,"path":"/etc/nicsec/nicsecd.yaml"]}   -> {"ok":true,"connections":N}
+ *   {"cmd":"initiate","conn":"peer"[,"child":"net"]}      -> {"ok":true}
+ *   {"cmd":"terminate","conn":"peer"}                     -> {"ok":true,"ike_sas":N}
+ *   {"cmd":"list-sas"}                                     -> {"ok":true,"ike_sas":[...]}
+ *   {"cmd":"stats"}                                        -> {"ok":true,"stats":{...}}
+ * Failures: {"ok":false,"error":"<sentence>"}. Keys never appear in any answer. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+
+static json_t *error_reply(const char *text) {
+  return json_pack("{s:b, s:s}", "ok", 0, "error", text);
+}
+
+static json_t *ok_reply(void) {
+  return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *addr_json(const struct nd_addr *a) {
+  char ip[INET6_ADDRSTRLEN] = "";
+  if (a->family)
+    inet_ntop(a->family, a->ip, ip, sizeof ip);
+  return json_pack("{s:s, s:i}", "address", ip, "port", a->port);
+}
+
+static json_t *strings_json(char (*items)[64], size_t n) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(arr, json_string(items[i]));
+  return arr;
+}
+
+static void hex_u64(uint64_t v, char out[17]) {
+  snprintf(out, 17, "%016llx", (unsigned long long)v);
+}
+
+static void hex_u32(uint32_t v, char out[9]) {
+  snprintf(out, 9, "%08x", v);
+}
+
+static json_t *child_json(const struct nd_child_view *c) {
+  char in[9], out[9];
+  hex_u32(c->spi_in, in);
+  hex_u32(c->spi_out, out);
+  return json_pack("{s:s, s:I, s:s, s:s, s:s, s:b, s:s, s:s, s:i, s:s, s:o, s:o, s:{s:I, s:I}}",
+                   "name", c->name, "id", (json_int_t)c->id, "state", c->state, "protocol", "ESP",
+                   "mode", c->mode, "encap", c->encap, "spi_in", in, "spi_out", out, "reqid",
+                   (int)c->reqid, "proposal", c->proposal, "local_ts",
+                   strings_json((char(*)[64])c->local_ts, c->n_local_ts), "remote_ts",
+                   strings_json((char(*)[64])c->remote_ts, c->n_remote_ts), "hal", "in",
+                   (json_int_t)c->hal_in, "out", (json_int_t)c->hal_out);
+}
+
+static void add_ike(void *ctx, const struct nd_ike_view *v, const struct nd_child_view *children,
+                    size_t n_children) {
+  json_t *list = ctx;
+  char spi_i[17], spi_r[17];
+  hex_u64(v->spi_i, spi_i);
+  hex_u64(v->spi_r, spi_r);
+  json_t *kids = json_array();
+  for (size_t i = 0; i < n_children; i++)
+    json_array_append_new(kids, child_json(&children[i]));
+  json_t *ike = json_pack(
+      "{s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:{s:b, s:b}, s:{s:i, s:i}, s:o}",
+      "name", v->conn, "id", (json_int_t)v->id, "state", v->state, "role",
+      v->initiator ? "initiator" : "responder", "spi_i", spi_i, "spi_r", spi_r, "local",
+      addr_json(&v->local), "remote", addr_json(&v->remote), "local_id", v->local_id,
+      "remote_id", v->remote_id, "proposal", v->proposal, "nat", "local", v->nat_local,
+      "remote", v->nat_remote, "message_ids", "next_request", (int)v->next_request_mid,
+      "expected_request", (int)v->expected_request_mid, "children", kids);
+  json_array_append_new(list, ike);
+}
+
+json_t *nd_sas_json(const struct nd_engine *e) {
+  json_t *list = json_array();
+  nd_engine_visit(e, add_ike, list);
+  return list;
+}
+
+static json_t *stats_json(const struct nd_daemon *d) {
+  struct nd_engine_stats s;
+  nd_engine_stats(d->engine, &s);
+  return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+                   "rx", (json_int_t)s.rx, "tx", (json_int_t)s.tx, "retransmits",
+                   (json_int_t)s.retransmits, "dropped", (json_int_t)s.dropped, "invalid",
+                   (json_int_t)s.invalid, "auth_failures", (json_int_t)s.auth_failures,
+                   "cookies_sent", (json_int_t)s.cookies_sent, "ike_established",
+                   (json_int_t)s.ike_established, "child_installed",
+                   (json_int_t)s.child_installed, "child_install_failed",
+                   (json_int_t)s.child_install_failed, "ike_sas", (json_int_t)s.ike_sas,
+                   "half_open", (json_int_t)s.half_open, "natt_keepalives",
+                   (json_int_t)d->natt_keepalives, "esp_unhandled", (json_int_t)d->esp_unhandled);
+}
+
+int nd_daemon_reload(struct nd_daemon *d, const char *path, char *err_text, size_t len) {
+  struct nd_config cfg;
+  struct nd_config_error err;
+  if (nd_config_load_file(path, &cfg, &err) != 0) {
+    nd_config_error_format(&err, err_text, len);
+    return -1;
+  }
+  if (strcmp(cfg.hal.backend, d->hal_backend) != 0) {
+    snprintf(err_text, len, "%s: hal.backend changed from '%s' to '%s': restart nicsecd", path,
+             d->hal_backend, cfg.hal.backend);
+    nd_config_free(&cfg);
+    return -1;
+  }
+  nd_engine_load(d->engine, &cfg, nd_now_ms());
+  return 0;
+}
+
+static json_t *cmd_load(struct nd_daemon *d, const json_t *req) {
+  const char *path = json_string_value(json_object_get(req, "path"));
+  char err[600];
+  if (nd_daemon_reload(d, path ? path : d->config_path, err, sizeof err) != 0)
+    return error_reply(err);
+  if (path)
+    snprintf(d->config_path, sizeof d->config_path, "%s", path);
+  json_t *reply = ok_reply();
+  json_object_set_new(reply, "connections",
+                      json_integer((json_int_t)nd_engine_config(d->engine)->n_conns));
+  return reply;
+}
+
+static json_t *cmd_initiate(struct nd_daemon *d, const json_t *req) {
+  const char *conn = json_string_value(json_object_get(req, "conn"));
+  const char *child = json_string_value(json_object_get(req, "child"));
+  char err[200];
+  if (!conn)
+    return error_reply("initiate needs \"conn\"");
+  if (nd_engine_initiate(d->engine, nd_now_ms(), conn, child, err, sizeof err) != 0)
+    return error_reply(err);
+  return ok_reply();
+}
+
+static json_t *cmd_terminate(struct nd_daemon *d, const json_t *req) {
+  const char *conn = json_string_value(json_object_get(req, "conn"));
+  char err[200];
+  if (!conn)
+    return error_reply("terminate needs \"conn\"");
+  int n = nd_engine_terminate(d->engine, nd_now_ms(), conn, err, sizeof err);
+  if (n < 0)
+    return error_reply(err);
+  json_t *reply = ok_reply();
+  json_object_set_new(reply, "ike_sas", json_integer(n));
+  return reply;
+}
+
+json_t *nd_control_handle(struct nd_daemon *d, const json_t *request) {
+  const char *cmd = json_string_value(json_object_get(request, "cmd"));
+  if (!cmd)
+    return error_reply("request needs a \"cmd\" string");
+  if (strcmp(cmd, "load") == 0)
+    return cmd_load(d, request);
+  if (strcmp(cmd, "initiate") == 0)
+    return cmd_initiate(d, request);
+  if (strcmp(cmd, "terminate") == 0)
+    return cmd_terminate(d, request);
+  if (strcmp(cmd, "list-sas") == 0) {
+    json_t *reply = ok_reply();
+    json_object_set_new(reply, "ike_sas", nd_sas_json(d->engine));
+    return reply;
+  }
+  if (strcmp(cmd, "stats") == 0) {
+    json_t *reply = ok_reply();
+    json_object_set_new(reply, "stats", stats_json(d));
+    return reply;
+  }
+  return error_reply("unknown command (load, initiate, terminate, list-sas, stats)");
+}

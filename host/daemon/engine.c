@@ -1,0 +1,593 @@
+/* The engine core: SA table, the receive pipeline (parse -> find SA -> window -> rules ->
+ * decrypt -> transition table -> handler), timers, and the operator entry points. */
+#include "engine_internal.h"
+
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { BUCKETS = 4096 };
+
+/* Each exchange message our state machine accepts: (exchange, request/response, states) ->
+ * handler, next state. Anything not listed is dropped before a handler sees it. The first
+ * IKE_SA_INIT request of a peer reaches row 1 with a freshly allocated responder SA. */
+static const struct nd_transition transitions[] = {
+    {IKE_EXCH_IKE_SA_INIT, false, ND_ST(ND_IKE_NONE), nd_init_request, ND_IKE_INIT_DONE},
+    {IKE_EXCH_IKE_SA_INIT, true, ND_ST(ND_IKE_INIT_SENT), nd_init_response, ND_IKE_AUTH_SENT},
+    {IKE_EXCH_IKE_AUTH, false, ND_ST(ND_IKE_INIT_DONE), nd_auth_request, ND_IKE_ESTABLISHED},
+    {IKE_EXCH_IKE_AUTH, true, ND_ST(ND_IKE_AUTH_SENT), nd_auth_response, ND_IKE_ESTABLISHED},
+    {IKE_EXCH_INFORMATIONAL, false, ND_ST(ND_IKE_ESTABLISHED) | ND_ST(ND_IKE_DELETING),
+     nd_info_request, ND_IKE_ESTABLISHED},
+    {IKE_EXCH_INFORMATIONAL, true, ND_ST(ND_IKE_ESTABLISHED) | ND_ST(ND_IKE_DELETING),
+     nd_info_response, ND_IKE_ESTABLISHED},
+    {IKE_EXCH_CREATE_CHILD_SA, false, ND_ST(ND_IKE_ESTABLISHED), nd_create_child_request,
+     ND_IKE_ESTABLISHED},
+};
+
+static const char *const state_names[ND_IKE__COUNT] = {
+    [ND_IKE_NONE] = "CREATED",         [ND_IKE_INIT_SENT] = "CONNECTING",
+    [ND_IKE_INIT_DONE] = "CONNECTING", [ND_IKE_AUTH_SENT] = "CONNECTING",
+    [ND_IKE_ESTABLISHED] = "ESTABLISHED", [ND_IKE_DELETING] = "DELETING",
+    [ND_IKE_DEAD] = "DESTROYING",
+};
+
+const char *nd_ike_state_name(enum nd_ike_state s) {
+  return s < ND_IKE__COUNT ? state_names[s] : "?";
+}
+
+void nd_set_state(struct nd_ike_sa *sa, enum nd_ike_state s) {
+  if (sa->state != s)
+    ND_DEBUG("ike#%llu state %s -> %s", (unsigned long long)sa->id, nd_ike_state_name(sa->state),
+             nd_ike_state_name(s));
+  sa->state = s;
+}
+
+/* ---- addresses ---------------------------------------------------------------------------- */
+
+void nd_addr_format(const struct nd_addr *a, char *out, size_t len) {
+  char ip[INET6_ADDRSTRLEN] = "?";
+  if (a->family == AF_INET || a->family == AF_INET6)
+    inet_ntop(a->family, a->ip, ip, sizeof ip);
+  snprintf(out, len, "%s[%u]", ip, a->port);
+}
+
+bool nd_addr_ip_equal(const struct nd_addr *a, const struct nd_addr *b) {
+  size_t n = a->family == AF_INET ? 4 : 16;
+  return a->family == b->family && memcmp(a->ip, b->ip, n) == 0;
+}
+
+bool nd_addr_equal(const struct nd_addr *a, const struct nd_addr *b) {
+  return nd_addr_ip_equal(a, b) && a->port == b->port;
+}
+
+/* ---- configuration references ------------------------------------------------------------ */
+
+static void cfg_release(struct nd_cfg_ref *ref) {
+  if (ref && --ref->refs == 0) {
+    nd_config_free(&ref->cfg);
+    free(ref);
+  }
+}
+
+const struct nd_config *nd_engine_config(const struct nd_engine *e) {
+  return e->cfg_ref ? &e->cfg_ref->cfg : NULL;
+}
+
+/* ---- SA table ---------------------------------------------------------------------------- */
+
+uint64_t nd_random_spi64(void) {
+  uint64_t spi = 0;
+  while (spi == 0)
+    if (RAND_bytes((unsigned char *)&spi, sizeof spi) != 1)
+      abort(); /* no randomness: nothing safe is left to do */
+  return spi;
+}
+
+static uint64_t local_spi(const struct nd_ike_sa *sa) {
+  return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+static size_t bucket_of(const struct nd_engine *e, uint64_t spi) {
+  return (size_t)((spi ^ (spi >> 29)) & (e->n_buckets - 1));
+}
+
+static void unhash(struct nd_engine *e, struct nd_ike_sa *sa) {
+  for (struct nd_ike_sa **p = &e->buckets[bucket_of(e, local_spi(sa))]; *p;
+       p = &(*p)->next_in_bucket)
+    if (*p == sa) {
+      *p = sa->next_in_bucket;
+      return;
+    }
+}
+
+void nd_sa_rehash(struct nd_engine *e, struct nd_ike_sa *sa) {
+  unhash(e, sa);
+  size_t b = bucket_of(e, local_spi(sa));
+  sa->next_in_bucket = e->buckets[b];
+  e->buckets[b] = sa;
+}
+
+struct nd_ike_sa *nd_sa_find_by_local_spi(const struct nd_engine *e, uint64_t spi) {
+  for (struct nd_ike_sa *sa = e->buckets[bucket_of(e, spi)]; sa; sa = sa->next_in_bucket)
+    if (local_spi(sa) == spi && sa->state != ND_IKE_DEAD)
+      return sa;
+  return NULL;
+}
+
+struct nd_ike_sa *nd_sa_find_half_open(const struct nd_engine *e, uint64_t spi_i,
+                                       const struct nd_addr *remote) {
+  for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
+    if (!sa->initiator && sa->spi_i == spi_i && sa->state != ND_IKE_DEAD &&
+        nd_addr_equal(&sa->remote, remote))
+      return sa;
+  return NULL;
+}
+
+size_t nd_count_half_open(const struct nd_engine *e) {
+  size_t n = 0;
+  for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
+    n += sa->state == ND_IKE_INIT_DONE;
+  return n;
+}
+
+struct nd_ike_sa *nd_sa_new(struct nd_engine *e, const struct nd_conn_cfg *conn, bool initiator) {
+  struct nd_ike_sa *sa = calloc(1, sizeof *sa);
+  if (!sa)
+    return NULL;
+  sa->id = ++e->next_sa_id;
+  sa->cfg_ref = e->cfg_ref;
+  sa->cfg_ref->refs++;
+  sa->conn = conn;
+  sa->initiator = initiator;
+  if (initiator)
+    sa->spi_i = nd_random_spi64();
+  else
+    sa->spi_r = nd_random_spi64();
+  sa->created_ms = sa->last_rx_ms = e->now_ms;
+  /* Append, so listings come out in creation order. */
+  struct nd_ike_sa **tail = &e->all;
+  while (*tail)
+    tail = &(*tail)->next_all;
+  *tail = sa;
+  nd_sa_rehash(e, sa);
+  return sa;
+}
+
+void nd_sa_destroy(struct nd_engine *e, struct nd_ike_sa *sa, const char *why) {
+  if (sa->state == ND_IKE_DEAD)
+    return;
+  /* A responder SA that never left CREATED was only a parse of an IKE_SA_INIT: not news. */
+  nd_log(sa->state == ND_IKE_NONE ? ND_LOG_DEBUG : ND_LOG_INFO, "ike#%llu (%s) destroyed: %s",
+         (unsigned long long)sa->id, sa->conn ? sa->conn->name : "-", why);
+  for (size_t i = 0; i < sa->n_children; i++)
+    nd_child_uninstall(e, &sa->children[i]);
+  sa->n_children = 0;
+  nd_set_state(sa, ND_IKE_DEAD);
+}
+
+static void sa_free(struct nd_engine *e, struct nd_ike_sa *sa) {
+  unhash(e, sa);
+  nd_keys_free(sa);
+  ike_ke_free(sa->ke);
+  free(sa->init_req);
+  free(sa->init_resp);
+  nd_dg_free(&sa->req.dg);
+  nd_dg_free(&sa->resp.dg);
+  nd_frag_reset(sa);
+  free(sa->children);
+  cfg_release(sa->cfg_ref);
+  free(sa);
+}
+
+static void reap_dead(struct nd_engine *e) {
+  for (struct nd_ike_sa **p = &e->all; *p;) {
+    struct nd_ike_sa *sa = *p;
+    if (sa->state == ND_IKE_DEAD) {
+      *p = sa->next_all;
+      sa_free(e, sa);
+    } else {
+      p = &sa->next_all;
+    }
+  }
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+struct nd_engine *nd_engine_new(const struct nd_engine_io *io, struct nicsec_hal_dev *hal) {
+  struct nd_engine *e = calloc(1, sizeof *e);
+  if (!e)
+    return NULL;
+  e->io = *io;
+  e->hal = hal;
+  e->n_buckets = BUCKETS;
+  e->buckets = calloc(BUCKETS, sizeof *e->buckets);
+  e->cfg_ref = calloc(1, sizeof *e->cfg_ref);
+  e->scratch = malloc(ND_MAX_MSG);
+  e->inner_buf = malloc(ND_MAX_MSG);
+  e->out_buf = malloc(ND_MAX_MSG);
+  if (e->cfg_ref)
+    e->cfg_ref->refs = 1;
+  if (!e->buckets || !e->cfg_ref || !e->scratch || !e->inner_buf || !e->out_buf ||
+      RAND_bytes(e->cookie_secret, sizeof e->cookie_secret) != 1) {
+    nd_engine_free(e);
+    return NULL;
+  }
+  e->next_reqid = 1;
+  return e;
+}
+
+void nd_engine_free(struct nd_engine *e) {
+  if (!e)
+    return;
+  for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
+    nd_sa_destroy(e, sa, "daemon shutting down");
+  reap_dead(e);
+  for (int round = 0; round < 100 && e->n_draining; round++)
+    nd_child_drain_pending(e);
+  free(e->draining);
+  cfg_release(e->cfg_ref);
+  free(e->buckets);
+  free(e->scratch);
+  free(e->inner_buf);
+  free(e->out_buf);
+  OPENSSL_cleanse(e->cookie_secret, sizeof e->cookie_secret);
+  free(e);
+}
+
+static bool conn_has_sa(const struct nd_engine *e, const struct nd_conn_cfg *conn) {
+  for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
+    if (sa->state != ND_IKE_DEAD && sa->conn && strcmp(sa->conn->name, conn->name) == 0)
+      return true;
+  return false;
+}
+
+void nd_engine_load(struct nd_engine *e, struct nd_config *cfg, uint64_t now_ms) {
+  struct nd_cfg_ref *ref = calloc(1, sizeof *ref);
+  if (!ref) {
+    nd_config_free(cfg);
+    return;
+  }
+  ref->refs = 1;
+  ref->cfg = *cfg;
+  memset(cfg, 0, sizeof *cfg);
+  cfg_release(e->cfg_ref);
+  e->cfg_ref = ref;
+  e->now_ms = now_ms;
+  for (size_t i = 0; i < ref->cfg.n_conns; i++) {
+    const struct nd_conn_cfg *conn = &ref->cfg.conns[i];
+    for (size_t c = 0; c < conn->n_children; c++) {
+      if (conn->children[c].start_action != ND_START_START || conn_has_sa(e, conn))
+        continue;
+      char err[160];
+      if (nd_engine_initiate(e, now_ms, conn->name, conn->children[c].name, err, sizeof err) != 0)
+        ND_WARN("start_action of %s/%s: %s", conn->name, conn->children[c].name, err);
+    }
+  }
+}
+
+/* ---- receive pipeline -------------------------------------------------------------------- */
+
+static bool hash_datagram(const uint8_t *data, size_t len, uint8_t out[ND_HASH_LEN]) {
+  unsigned int n = 0;
+  return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == ND_HASH_LEN;
+}
+
+static const struct nd_transition *find_transition(uint8_t exchange, bool response,
+                                                   enum nd_ike_state state) {
+  for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++)
+    if (transitions[i].exchange == exchange && transitions[i].response == response &&
+        (transitions[i].states & ND_ST(state)))
+      return &transitions[i];
+  return NULL;
+}
+
+static void drop(struct nd_engine *e, const struct nd_rx *rx, const char *why) {
+  char from[64];
+  nd_addr_format(&rx->remote, from, sizeof from);
+  ND_DEBUG("dropped %zu octets from %s: %s", rx->len, from, why);
+  e->stats.dropped++;
+}
+
+static void run_transition(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx) {
+  const struct ike_header *hdr = &rx->msg.hdr;
+  const struct nd_transition *t = find_transition(hdr->exchange, ike_header_is_response(hdr),
+                                                  sa->state);
+  if (!t) {
+    drop(e, rx, "no transition for this exchange in the SA's state");
+    return;
+  }
+  enum nd_hres r = t->handler(e, sa, rx);
+  switch (r) {
+  case ND_HR_NEXT:
+    nd_set_state(sa, t->next);
+    break;
+  case ND_HR_DROP:
+    e->stats.invalid++;
+    break;
+  case ND_HR_STAY:
+  case ND_HR_DESTROY:
+    break;
+  }
+  if (sa->state != ND_IKE_DEAD)
+    nd_info_run_pending(e, sa);
+}
+
+/* A new IKE_SA_INIT request, or a retransmission of one we already answered. */
+static void receive_init_request(struct nd_engine *e, struct nd_rx *rx) {
+  const struct ike_header *hdr = &rx->msg.hdr;
+  if (hdr->spi_r != 0 || hdr->message_id != 0 || !ike_header_is_initiator(hdr))
+    return drop(e, rx, "IKE_SA_INIT request with a responder SPI, Message ID or no I flag");
+  struct nd_ike_sa *known = nd_sa_find_half_open(e, hdr->spi_i, &rx->remote);
+  if (known) {
+    if (known->resp.valid && known->resp.mid == 0 &&
+        memcmp(known->resp.request_hash, rx->hash, ND_HASH_LEN) == 0) {
+      e->stats.retransmits++;
+      nd_dg_send(e, &known->local, &known->remote, &known->resp.dg);
+      return;
+    }
+    return drop(e, rx, "IKE_SA_INIT for an SPI already in use");
+  }
+  nd_init_new_request(e, rx);
+}
+
+/* The SA a message belongs to, checked against the header's SPIs and role flags. */
+static struct nd_ike_sa *match_sa(struct nd_engine *e, const struct ike_header *hdr) {
+  bool from_original_initiator = ike_header_is_initiator(hdr);
+  struct nd_ike_sa *sa =
+      nd_sa_find_by_local_spi(e, from_original_initiator ? hdr->spi_r : hdr->spi_i);
+  if (!sa || sa->initiator == from_original_initiator)
+    return NULL;
+  if (from_original_initiator)
+    return sa->spi_i == hdr->spi_i ? sa : NULL;
+  /* Our IKE_SA_INIT response carries the responder's SPI for the first time. */
+  bool learning = sa->state == ND_IKE_INIT_SENT && hdr->exchange == IKE_EXCH_IKE_SA_INIT;
+  return learning || sa->spi_r == hdr->spi_r ? sa : NULL;
+}
+
+/* Window checks (RFC 7296 2.3): a response must answer our outstanding request; a request must
+ * be the next one, or a duplicate of the last one (answered from the cache). */
+static bool window_accepts(struct nd_engine *e, struct nd_ike_sa *sa, const struct nd_rx *rx) {
+  const struct ike_header *hdr = &rx->msg.hdr;
+  if (ike_header_is_response(hdr))
+    return sa->req.kind != ND_REQ_NONE && sa->req.mid == hdr->message_id &&
+           sa->req.exchange == hdr->exchange;
+  if (hdr->message_id == sa->expected_mid)
+    return true;
+  /* A fragmented request is recognised as repeated by its first fragment (RFC 7383 2.6.1);
+   * the whole response is sent again. */
+  uint16_t fragment = nd_frag_number(rx);
+  bool repeated = fragment ? fragment == 1
+                           : memcmp(sa->resp.request_hash, rx->hash, ND_HASH_LEN) == 0;
+  if (sa->resp.valid && sa->resp.mid == hdr->message_id && repeated) {
+    e->stats.retransmits++;
+    nd_dg_send(e, &sa->local, &rx->remote, &sa->resp.dg);
+  }
+  return false;
+}
+
+static void receive(struct nd_engine *e, struct nd_rx *rx) {
+  struct ike_error err;
+  enum ike_err rc = ike_message_parse(rx->data, rx->len, &rx->msg, &err);
+  if (rc != IKE_OK) {
+    char text[200];
+    ike_error_format(&err, text, sizeof text);
+    return drop(e, rx, text);
+  }
+  if (!hash_datagram(rx->data, rx->len, rx->hash))
+    return drop(e, rx, "hash failed");
+  rc = ike_rules_check_clear(&rx->msg, &err);
+  if (rc != IKE_OK)
+    return drop(e, rx, ike_strerror(rc));
+  const struct ike_header *hdr = &rx->msg.hdr;
+  if (hdr->exchange == IKE_EXCH_IKE_SA_INIT && !ike_header_is_response(hdr))
+    return receive_init_request(e, rx);
+  struct nd_ike_sa *sa = match_sa(e, hdr);
+  if (!sa)
+    return drop(e, rx, "no IKE SA for these SPIs");
+  if (!window_accepts(e, sa, rx))
+    return drop(e, rx, "Message ID outside the window (or a duplicate)");
+  bool is_protected = rx->msg.encrypted_index >= 0;
+  if (hdr->exchange != IKE_EXCH_IKE_SA_INIT && !is_protected)
+    return drop(e, rx, "unprotected notification (hint only)");
+  if (is_protected && !nd_open_protected(e, sa, rx))
+    return;
+  sa->last_rx_ms = rx->now_ms;
+  run_transition(e, sa, rx);
+}
+
+void nd_engine_receive(struct nd_engine *e, uint64_t now_ms, const struct nd_addr *local,
+                       const struct nd_addr *remote, const uint8_t *msg, size_t len) {
+  struct nd_rx *rx = calloc(1, sizeof *rx);
+  if (!rx)
+    return;
+  e->now_ms = now_ms;
+  e->stats.rx++;
+  rx->now_ms = now_ms;
+  rx->local = *local;
+  rx->remote = *remote;
+  rx->data = msg;
+  rx->len = len;
+  receive(e, rx);
+  free(rx);
+  reap_dead(e);
+}
+
+void nd_dispatch_new(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx) {
+  run_transition(e, sa, rx);
+  if (sa->state == ND_IKE_NONE)
+    nd_sa_destroy(e, sa, "IKE_SA_INIT not accepted");
+}
+
+/* ---- timers ------------------------------------------------------------------------------ */
+
+void nd_engine_tick(struct nd_engine *e, uint64_t now_ms) {
+  e->now_ms = now_ms;
+  for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all) {
+    if (sa->state == ND_IKE_DEAD)
+      continue;
+    if (sa->req.kind != ND_REQ_NONE && now_ms >= sa->req.next_ms && !nd_retransmit_due(e, sa))
+      continue;
+    if (sa->state == ND_IKE_INIT_DONE && now_ms - sa->created_ms >= ND_HALF_OPEN_TIMEOUT_MS) {
+      nd_sa_destroy(e, sa, "half-open IKE SA timed out");
+      continue;
+    }
+    nd_info_dpd_check(e, sa);
+    nd_info_run_pending(e, sa);
+  }
+  nd_child_drain_pending(e);
+  reap_dead(e);
+}
+
+static uint64_t earlier(uint64_t a, uint64_t b) {
+  return a < b ? a : b;
+}
+
+uint64_t nd_engine_next_timer(const struct nd_engine *e) {
+  uint64_t next = e->n_draining ? e->now_ms + 10 : UINT64_MAX;
+  for (const struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all) {
+    if (sa->req.kind != ND_REQ_NONE)
+      next = earlier(next, sa->req.next_ms);
+    if (sa->state == ND_IKE_INIT_DONE)
+      next = earlier(next, sa->created_ms + ND_HALF_OPEN_TIMEOUT_MS);
+    if (sa->state == ND_IKE_ESTABLISHED && sa->conn->dpd_delay_s && sa->req.kind == ND_REQ_NONE)
+      next = earlier(next, sa->last_rx_ms + (uint64_t)sa->conn->dpd_delay_s * 1000);
+  }
+  return next;
+}
+
+/* ---- operator entry points ----------------------------------------------------------------- */
+
+int nd_engine_initiate(struct nd_engine *e, uint64_t now_ms, const char *conn_name,
+                       const char *child_name, char *err, size_t err_len) {
+  e->now_ms = now_ms;
+  const struct nd_conn_cfg *conn = nd_config_find_conn(&e->cfg_ref->cfg, conn_name);
+  if (!conn) {
+    snprintf(err, err_len, "no connection named '%s'", conn_name);
+    return -1;
+  }
+  if (conn->remote_addr.family == 0) {
+    snprintf(err, err_len, "connection '%s' has remote_addr %%any: it can only respond",
+             conn_name);
+    return -1;
+  }
+  const struct nd_child_cfg *child = NULL;
+  for (size_t i = 0; i < conn->n_children && !child; i++)
+    if (!child_name || strcmp(conn->children[i].name, child_name) == 0)
+      child = &conn->children[i];
+  if (!child) {
+    snprintf(err, err_len, "connection '%s' has no child%s%s", conn_name,
+             child_name ? " named " : "s", child_name ? child_name : "");
+    return -1;
+  }
+  struct nd_ike_sa *sa = nd_sa_new(e, conn, true);
+  if (!sa) {
+    snprintf(err, err_len, "out of memory");
+    return -1;
+  }
+  sa->child_to_create = child;
+  if (nd_init_start(e, sa) != 0) {
+    nd_sa_destroy(e, sa, "cannot start IKE_SA_INIT");
+    reap_dead(e);
+    snprintf(err, err_len, "cannot start IKE_SA_INIT (see the log)");
+    return -1;
+  }
+  return 0;
+}
+
+int nd_engine_terminate(struct nd_engine *e, uint64_t now_ms, const char *conn_name, char *err,
+                        size_t err_len) {
+  e->now_ms = now_ms;
+  if (!nd_config_find_conn(&e->cfg_ref->cfg, conn_name)) {
+    bool known = false;
+    for (struct nd_ike_sa *sa = e->all; sa && !known; sa = sa->next_all)
+      known = sa->conn && strcmp(sa->conn->name, conn_name) == 0;
+    if (!known) {
+      snprintf(err, err_len, "no connection named '%s'", conn_name);
+      return -1;
+    }
+  }
+  int count = 0;
+  for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all) {
+    if (sa->state == ND_IKE_DEAD || !sa->conn || strcmp(sa->conn->name, conn_name) != 0)
+      continue;
+    count++;
+    if (sa->state == ND_IKE_ESTABLISHED) {
+      sa->pending |= ND_PENDING_DELETE_IKE;
+      nd_info_run_pending(e, sa);
+    } else if (sa->state != ND_IKE_DELETING) {
+      nd_sa_destroy(e, sa, "terminated before it was established");
+    }
+  }
+  reap_dead(e);
+  return count;
+}
+
+/* ---- views -------------------------------------------------------------------------------- */
+
+static void child_view(const struct nd_engine *e, const struct nd_child_sa *c,
+                       struct nd_child_view *v) {
+  (void)e;
+  memset(v, 0, sizeof *v);
+  v->id = c->id;
+  v->name = c->cfg->name;
+  v->state = c->installed ? "INSTALLED" : "DELETED";
+  v->mode = c->transport ? "transport" : "tunnel";
+  v->encap = c->encap;
+  v->spi_in = c->spi_in;
+  v->spi_out = c->spi_out;
+  v->reqid = c->reqid;
+  nd_selected_describe(&c->sel, v->proposal, sizeof v->proposal);
+  for (size_t i = 0; i < c->local_ts.count; i++)
+    nd_ts_format(&c->local_ts.ts[i], v->local_ts[i], sizeof v->local_ts[i]);
+  for (size_t i = 0; i < c->remote_ts.count; i++)
+    nd_ts_format(&c->remote_ts.ts[i], v->remote_ts[i], sizeof v->remote_ts[i]);
+  v->n_local_ts = c->local_ts.count;
+  v->n_remote_ts = c->remote_ts.count;
+  v->hal_in = c->hal_in;
+  v->hal_out = c->hal_out;
+  v->installed_ms = c->installed_ms;
+}
+
+void nd_engine_visit(const struct nd_engine *e, nd_ike_visit_fn fn, void *ctx) {
+  for (const struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all) {
+    if (sa->state == ND_IKE_DEAD)
+      continue;
+    struct nd_ike_view v = {0};
+    v.id = sa->id;
+    v.conn = sa->conn ? sa->conn->name : "";
+    v.state = nd_ike_state_name(sa->state);
+    v.initiator = sa->initiator;
+    v.spi_i = sa->spi_i;
+    v.spi_r = sa->spi_r;
+    v.local = sa->local;
+    v.remote = sa->remote;
+    if (sa->conn)
+      nd_identity_format(&sa->conn->local_id, v.local_id, sizeof v.local_id);
+    nd_identity_format(&sa->peer_id, v.remote_id, sizeof v.remote_id);
+    if (sa->state >= ND_IKE_INIT_DONE && sa->ike_sel.encr)
+      nd_selected_describe(&sa->ike_sel, v.proposal, sizeof v.proposal);
+    v.nat_local = sa->nat_local;
+    v.nat_remote = sa->nat_remote;
+    v.created_ms = sa->created_ms;
+    v.established_ms = sa->established_ms;
+    v.next_request_mid = sa->next_mid;
+    v.expected_request_mid = sa->expected_mid;
+    v.n_children = sa->n_children;
+    struct nd_child_view children[ND_MAX_CHILDREN];
+    for (size_t i = 0; i < sa->n_children && i < ND_MAX_CHILDREN; i++)
+      child_view(e, &sa->children[i], &children[i]);
+    fn(ctx, &v, children, sa->n_children);
+  }
+}
+
+void nd_engine_stats(const struct nd_engine *e, struct nd_engine_stats *out) {
+  *out = e->stats;
+  out->ike_sas = 0;
+  for (const struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
+    out->ike_sas += sa->state != ND_IKE_DEAD;
+  out->half_open = nd_count_half_open(e);
+}

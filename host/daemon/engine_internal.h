@@ -1,0 +1,396 @@
+/* Internal to the engine: the IKE and Child SA structures, the exchange transition table and the
+ * helpers the exchange handlers share. */
+#ifndef NICSEC_DAEMON_ENGINE_INTERNAL_H
+#define NICSEC_DAEMON_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "ike_crypto.h"
+#include "ikecodec.h"
+#include "log.h"
+
+enum {
+  ND_NONCE_LEN = 32,
+  ND_MAX_MSG = 65535,
+  ND_MAX_CHILDREN = 8,
+  ND_COOKIE_MAX = 64,
+  ND_MAX_INIT_RETRIES = 4,      /* COOKIE / INVALID_KE_PAYLOAD restarts of one IKE_SA_INIT */
+  ND_HALF_OPEN_TIMEOUT_MS = 30000,
+  ND_HASH_LEN = 32,
+};
+
+/* A configuration shared by the SAs created from it: a reload does not pull it from under them. */
+struct nd_cfg_ref {
+  unsigned refs;
+  struct nd_config cfg;
+};
+
+enum nd_ike_state {
+  ND_IKE_NONE = 0,     /* just allocated */
+  ND_IKE_INIT_SENT,    /* initiator: IKE_SA_INIT request outstanding */
+  ND_IKE_INIT_DONE,    /* responder: IKE_SA_INIT answered, IKE_AUTH awaited (half-open) */
+  ND_IKE_AUTH_SENT,    /* initiator: IKE_AUTH request outstanding */
+  ND_IKE_ESTABLISHED,
+  ND_IKE_DELETING,     /* our Delete of the IKE SA is outstanding */
+  ND_IKE_DEAD,         /* to be freed at the end of the current event */
+  ND_IKE__COUNT
+};
+#define ND_ST(s) (1u << (s))
+
+/* Why a request of ours is outstanding: decides what its response (or its loss) means. */
+enum nd_request_kind {
+  ND_REQ_NONE = 0,
+  ND_REQ_IKE_SA_INIT,
+  ND_REQ_IKE_AUTH,
+  ND_REQ_DPD,
+  ND_REQ_DELETE_IKE,
+  ND_REQ_DELETE_CHILD,
+};
+
+/* Work that waits for the request window (one outstanding request, RFC 7296 2.3). */
+enum { ND_PENDING_DELETE_IKE = 1u << 0, ND_PENDING_DPD = 1u << 1 };
+
+struct nd_child_sa {
+  uint64_t id;
+  const struct nd_child_cfg *cfg;
+  bool installed;
+  bool transport;
+  bool encap;
+  uint32_t spi_in, spi_out;
+  uint32_t reqid;
+  struct nd_selected sel;
+  struct nd_ts_list local_ts, remote_ts;
+  nicsec_hal_sa_id hal_in, hal_out;
+  uint64_t installed_ms;
+};
+
+/* A message as sent: one datagram, or the fragments of an RFC 7383 fragmented message kept
+ * back to back in buf (parts[i] octets each; parts == NULL means one datagram of len). */
+struct nd_datagrams {
+  uint8_t *buf;
+  size_t len;
+  size_t n_parts;
+  size_t *parts;
+};
+
+struct nd_request {
+  enum nd_request_kind kind;
+  uint8_t exchange;
+  uint32_t mid;
+  struct nd_datagrams dg;
+  unsigned retransmits;
+  uint64_t next_ms; /* next retransmission (or give-up) time */
+  uint32_t child_spi; /* ND_REQ_DELETE_CHILD: our inbound SPI being deleted */
+};
+
+struct nd_response_cache {
+  bool valid;
+  uint32_t mid;
+  uint8_t request_hash[ND_HASH_LEN]; /* which request this answered (duplicates must match) */
+  struct nd_datagrams dg;
+};
+
+/* RFC 7383 reassembly of one fragmented message (allocated only when fragments arrive). */
+enum { ND_MAX_FRAGMENTS = 128 };
+struct nd_reassembly {
+  bool response;
+  uint32_t mid;
+  uint16_t total, have;
+  uint8_t first_inner;
+  size_t bytes;
+  uint8_t *data[ND_MAX_FRAGMENTS]; /* decrypted fragment contents, wiped when freed */
+  size_t len[ND_MAX_FRAGMENTS];
+};
+
+struct nd_ike_sa {
+  uint64_t id;
+  struct nd_ike_sa *next_all;      /* creation-ordered list */
+  struct nd_ike_sa *next_in_bucket;
+  struct nd_cfg_ref *cfg_ref;
+  const struct nd_conn_cfg *conn;
+  enum nd_ike_state state;
+  bool initiator;       /* we are the original initiator */
+  uint64_t spi_i, spi_r;
+  struct nd_addr local, remote;
+  bool natt;            /* IKE moved to the NAT-T port; ESP is UDP-encapsulated */
+  bool frag_ok;         /* both sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) */
+  uint32_t peer_hashes; /* ND_HASH_BIT()s of the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427) */
+  struct nd_reassembly *reasm;
+  bool nat_local, nat_remote;
+  /* IKE_SA_INIT */
+  struct nd_selected ike_sel;
+  uint16_t ke_method;
+  struct ike_ke *ke;
+  uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+  size_t ni_len, nr_len;
+  uint8_t cookie[ND_COOKIE_MAX];
+  size_t cookie_len;
+  unsigned init_retries;
+  uint8_t *init_req, *init_resp; /* RealMessage1/2 for AUTH */
+  size_t init_req_len, init_resp_len;
+  /* keys */
+  struct ike_sa_transforms xf;
+  struct ike_sa_keys keys;
+  struct ike_sk_cipher *seal, *open;
+  struct nd_identity peer_id;
+  /* message IDs and windows */
+  uint32_t next_mid;      /* Message ID of our next request */
+  uint32_t expected_mid;  /* Message ID of the peer's next request */
+  struct nd_request req;
+  struct nd_response_cache resp;
+  unsigned pending;       /* ND_PENDING_* */
+  /* Child SAs */
+  const struct nd_child_cfg *child_to_create; /* initiator: the child of IKE_AUTH */
+  uint32_t child_spi;                         /* initiator: its inbound SPI, sent in SAi2 */
+  struct nd_child_sa *children; /* heap, up to ND_MAX_CHILDREN */
+  size_t n_children;
+  /* timing */
+  uint64_t created_ms, established_ms, last_rx_ms;
+};
+
+/* A datagram with what the engine learnt about it while parsing. */
+struct nd_rx {
+  uint64_t now_ms;
+  struct nd_addr local, remote;
+  const uint8_t *data;
+  size_t len;
+  struct ike_message msg;
+  struct ike_chain inner; /* decrypted payloads (protected exchanges) */
+  uint8_t hash[ND_HASH_LEN];
+};
+
+struct nd_pending_free {
+  nicsec_hal_sa_id id;
+  unsigned attempts;
+};
+
+struct nd_engine {
+  struct nd_engine_io io;
+  struct nicsec_hal_dev *hal;
+  struct nd_cfg_ref *cfg_ref;
+  struct nd_ike_sa *all;          /* creation order */
+  struct nd_ike_sa **buckets;     /* by our own SPI */
+  size_t n_buckets;
+  uint64_t next_sa_id, next_child_id;
+  uint32_t next_reqid;
+  uint64_t now_ms;
+  uint8_t cookie_secret[32];
+  struct nd_engine_stats stats;
+  FILE *key_export;               /* operator opt-in, see nd_engine_export_esp_keys() */
+  struct nd_pending_free *draining;
+  size_t n_draining, cap_draining;
+  /* Heap buffers of ND_MAX_MSG octets, always written before they are read. */
+  uint8_t *scratch;   /* decrypted plaintext of the message being handled */
+  uint8_t *inner_buf; /* plaintext of the message being built */
+  uint8_t *out_buf;   /* the message being built */
+};
+
+/* ---- the transition table ---------------------------------------------------------------- */
+
+enum nd_hres {
+  ND_HR_NEXT,    /* handled: move to the transition's next state */
+  ND_HR_STAY,    /* handled: state unchanged */
+  ND_HR_DROP,    /* ignored (counted as invalid) */
+  ND_HR_DESTROY, /* the IKE SA is gone */
+};
+
+typedef enum nd_hres (*nd_handler_fn)(struct nd_engine *e, struct nd_ike_sa *sa,
+                                      struct nd_rx *rx);
+
+struct nd_transition {
+  uint8_t exchange;
+  bool response;           /* the message is a response to a request of ours */
+  uint32_t states;         /* ND_ST() set in which the message is acceptable */
+  nd_handler_fn handler;
+  enum nd_ike_state next;  /* after ND_HR_NEXT */
+};
+
+/* ---- engine.c ---------------------------------------------------------------------------- */
+
+const char *nd_ike_state_name(enum nd_ike_state s);
+void nd_set_state(struct nd_ike_sa *sa, enum nd_ike_state s);
+struct nd_ike_sa *nd_sa_new(struct nd_engine *e, const struct nd_conn_cfg *conn, bool initiator);
+void nd_sa_rehash(struct nd_engine *e, struct nd_ike_sa *sa);
+struct nd_ike_sa *nd_sa_find_by_local_spi(const struct nd_engine *e, uint64_t spi);
+/* A responder SA still in IKE_SA_INIT for this initiator SPI and peer address. */
+struct nd_ike_sa *nd_sa_find_half_open(const struct nd_engine *e, uint64_t spi_i,
+                                       const struct nd_addr *remote);
+size_t nd_count_half_open(const struct nd_engine *e);
+/* Marks the SA dead and removes its Child SAs from the HAL; freed after the current event. */
+void nd_sa_destroy(struct nd_engine *e, struct nd_ike_sa *sa, const char *why);
+uint64_t nd_random_spi64(void);
+/* Runs a freshly allocated responder SA through the transition table with its first
+ * IKE_SA_INIT request; frees it again unless the request was accepted. */
+void nd_dispatch_new(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+
+/* ---- msg.c: building, sending, retransmitting ------------------------------------------- */
+
+/* Sends a request of ours: builds (and protects, after IKE_SA_INIT) the message with the next
+ * Message ID, keeps it for retransmission and arms the timer. */
+int nd_send_request(struct nd_engine *e, struct nd_ike_sa *sa, uint8_t exchange,
+                    enum nd_request_kind kind, const struct ike_payload_out *payloads,
+                    size_t count);
+/* Sends the response to the request in rx and caches it for duplicates. */
+int nd_send_response(struct nd_engine *e, struct nd_ike_sa *sa, const struct nd_rx *rx,
+                     const struct ike_payload_out *payloads, size_t count);
+/* An unprotected IKE_SA_INIT answer carrying only one notify (COOKIE, INVALID_KE_PAYLOAD,
+ * NO_PROPOSAL_CHOSEN...), sent without creating state. */
+int nd_send_init_notify(struct nd_engine *e, const struct nd_rx *rx, uint16_t type,
+                        const uint8_t *data, size_t len);
+/* The outstanding request was answered: stop retransmitting. */
+void nd_request_done(struct nd_ike_sa *sa);
+/* Retransmission / give-up for one SA. Returns false when the SA was destroyed. */
+bool nd_retransmit_due(struct nd_engine *e, struct nd_ike_sa *sa);
+/* Decrypts rx's SK payload into e->scratch and parses it into rx->inner. Returns false (drop)
+ * on any failure; integrity failures are silent per RFC 7296 2.21.2. */
+bool nd_open_protected(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+int nd_send_raw(struct nd_engine *e, const struct nd_addr *local, const struct nd_addr *remote,
+                const uint8_t *msg, size_t len);
+
+/* Decodes the first payload of `type` in the chain; false when absent. */
+bool nd_decode_first(const struct ike_chain *chain, uint8_t type, union ike_payload_body *out);
+/* The data of the first Notify of `type`; false when absent. */
+bool nd_notify_data(const struct ike_chain *chain, uint16_t type, struct wire_view *data);
+/* The first error Notify type of the chain, or 0. */
+uint16_t nd_first_error_notify(const struct ike_chain *chain);
+/* Payload-building helpers: fill a body and return an ike_payload_out pointing at it. */
+struct ike_payload_out nd_out(uint8_t type, const union ike_payload_body *body);
+void nd_notify_body(union ike_payload_body *body, uint8_t protocol, uint16_t type,
+                    const uint8_t *data, size_t len);
+
+/* ---- frag.c: RFC 7383 fragmentation and the datagram store --------------------------------- */
+
+void nd_dg_free(struct nd_datagrams *d);
+int nd_dg_send(struct nd_engine *e, const struct nd_addr *local, const struct nd_addr *remote,
+               const struct nd_datagrams *d);
+/* Protects the inner payloads in e->inner_buf (inner_len octets, first payload `first`) as one
+ * SK message, or as SKF fragments when the SA negotiated fragmentation and one message would
+ * exceed the configured fragment size. */
+int nd_frag_protect(struct nd_engine *e, struct nd_ike_sa *sa, const struct ike_header *hdr,
+                    uint8_t first, size_t inner_len, struct nd_datagrams *out);
+/* Collects one authenticated fragment. True when rx completed a message: its inner payloads
+ * are then parsed into rx->inner. */
+bool nd_frag_receive(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+void nd_frag_reset(struct nd_ike_sa *sa);
+/* Fragment Number of an SKF message (0 when rx is not fragmented). */
+uint16_t nd_frag_number(const struct nd_rx *rx);
+/* Parses plaintext inner payloads in e->scratch into rx->inner and checks the exchange rules;
+ * answers INVALID_SYNTAX to a bad request. */
+bool nd_parse_inner(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx, uint8_t first,
+                    size_t len);
+
+/* ---- natt.c ------------------------------------------------------------------------------ */
+
+/* SHA-1(SPIi | SPIr | IP | port) of RFC 7296 2.23. */
+void nd_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct nd_addr *addr, uint8_t out[20]);
+/* Adds our two NAT_DETECTION notifies (bodies in storage, 2 entries) to payloads[*n]. With
+ * force_encap the source hash is random, so the peer sees a NAT (strongSwan's encap=yes). */
+void nd_natd_add(const struct nd_ike_sa *sa, bool force_encap, union ike_payload_body storage[2],
+                 uint8_t hashes[2][20], struct ike_payload_out *payloads, size_t *n);
+/* Reads the peer's NAT_DETECTION notifies of rx and sets sa->nat_local / nat_remote. */
+void nd_natd_check(struct nd_ike_sa *sa, const struct ike_chain *chain);
+/* Whether the chain carries both NAT_DETECTION notifies (the peer supports NAT-T). */
+bool nd_natd_present(const struct ike_chain *chain);
+
+/* ---- exchange_init.c / exchange_auth.c / exchange_info.c -------------------------------- */
+
+enum nd_hres nd_init_request(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+enum nd_hres nd_init_response(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+int nd_init_start(struct nd_engine *e, struct nd_ike_sa *sa);
+/* Responder entry for a new IKE_SA_INIT request (no SA yet). */
+void nd_init_new_request(struct nd_engine *e, struct nd_rx *rx);
+
+int nd_auth_start(struct nd_engine *e, struct nd_ike_sa *sa);
+enum nd_hres nd_auth_request(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+enum nd_hres nd_auth_response(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+
+enum nd_hres nd_info_request(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+enum nd_hres nd_info_response(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+enum nd_hres nd_create_child_request(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+/* Starts queued work (Delete, DPD) when the request window is free. */
+void nd_info_run_pending(struct nd_engine *e, struct nd_ike_sa *sa);
+void nd_info_dpd_check(struct nd_engine *e, struct nd_ike_sa *sa);
+
+/* ---- keys.c ------------------------------------------------------------------------------ */
+
+/* From the IKE_SA_INIT result (selection, nonces, SPIs, shared secret): SK_* and the two SK
+ * ciphers for our role. */
+bool nd_keys_derive(struct nd_ike_sa *sa, const struct ike_secret *shared);
+/* InitiatorSignedOctets / ResponderSignedOctets (RFC 7296 2.15) for an ID payload body;
+ * heap-allocated, *len octets. */
+uint8_t *nd_keys_signed_octets(const struct nd_ike_sa *sa, bool for_initiator,
+                               const struct ike_id_payload *id, size_t *len);
+/* PSK AUTH data (RFC 7296 2.15) for the initiator's or responder's signed octets. */
+bool nd_keys_psk_auth(const struct nd_ike_sa *sa, bool for_initiator, const uint8_t *psk,
+                      size_t psk_len, const struct ike_id_payload *id, uint8_t *out,
+                      size_t *out_len);
+void nd_keys_free(struct nd_ike_sa *sa);
+
+/* ---- auth.c: proving our identity, checking the peer's ------------------------------------ */
+
+enum { ND_AUTH_METHOD_PSK = 2, ND_AUTH_METHOD_SIGNATURE = 14, ND_MAX_CERTS = 8 };
+
+/* Storage for the payloads nd_auth_ours() adds; free with nd_auth_out_free() once built. */
+struct nd_auth_out {
+  union ike_payload_body certs[ND_MAX_CERTS];
+  union ike_payload_body auth;
+  uint8_t mac[IKE_PRF_MAX_OUT];
+  uint8_t *sig;
+};
+
+/* Adds [CERT+] and AUTH for our ID payload body (PSK MAC or RFC 7427 signature, as the
+ * connection says). Returns the number of payloads added, or -1. */
+int nd_auth_ours(struct nd_ike_sa *sa, const union ike_payload_body *our_id,
+                 struct nd_auth_out *st, struct ike_payload_out *out);
+void nd_auth_out_free(struct nd_auth_out *st);
+/* Checks the peer's AUTH (and certificate chain) for its ID payload; NULL or why it failed. */
+const char *nd_auth_check_peer(struct nd_ike_sa *sa, const struct ike_chain *in,
+                               const union ike_payload_body *peer_id_body,
+                               const struct nd_identity *peer);
+/* A CERTREQ body naming our trust anchors, when we expect the peer to use a certificate. */
+bool nd_auth_certreq(const struct nd_ike_sa *sa, union ike_payload_body *body);
+/* SIGNATURE_HASH_ALGORITHMS for IKE_SA_INIT when this connection uses certificates. */
+bool nd_auth_hash_notify(const struct nd_conn_cfg *conn, union ike_payload_body *body,
+                         uint8_t *buf, size_t cap);
+
+/* ---- child_install.c --------------------------------------------------------------------- */
+
+/* A fresh inbound SPI inside the HAL's SPI window, unused on this engine. */
+uint32_t nd_child_alloc_spi(struct nd_engine *e);
+/* Derives KEYMAT from the IKE_SA_INIT nonces and installs both directions on the HAL as one
+ * all-or-none batch. exchange_initiator: we sent the request that created the child. */
+bool nd_child_install(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child_sa *child,
+                      bool exchange_initiator);
+/* Two-phase HAL delete of both directions; keys are wiped by the backend. */
+void nd_child_uninstall(struct nd_engine *e, struct nd_child_sa *child);
+/* Frees entries whose drain was still busy. */
+void nd_child_drain_pending(struct nd_engine *e);
+struct nd_child_sa *nd_child_add(struct nd_engine *e, struct nd_ike_sa *sa,
+                                 const struct nd_child_cfg *cfg);
+struct nd_child_sa *nd_child_by_spi_out(struct nd_ike_sa *sa, uint32_t spi_out);
+struct nd_child_sa *nd_child_by_spi_in(struct nd_ike_sa *sa, uint32_t spi_in);
+void nd_child_remove(struct nd_ike_sa *sa, struct nd_child_sa *child);
+
+/* ---- child_negotiate.c ------------------------------------------------------------------- */
+
+/* Responder: picks a child config, proposal, selectors and mode for SAi2/TSi/TSr of the
+ * request. Returns 0 or the error notify to answer with (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE). */
+uint16_t nd_child_negotiate(struct nd_engine *e, struct nd_ike_sa *sa, const struct ike_chain *in,
+                            struct nd_child_sa *out);
+/* Initiator: the SAi2/TSi/TSr (and USE_TRANSPORT_MODE) of the first child. storage (4 bodies)
+ * and spi_bytes must live until the message is built; returns the number of payloads added. */
+size_t nd_child_request_payloads(struct nd_ike_sa *sa, const struct nd_child_cfg *cfg,
+                                 uint32_t spi, uint8_t spi_bytes[4],
+                                 union ike_payload_body *storage, struct ike_payload_out *out);
+/* Responder: SAr2/TSi/TSr (and USE_TRANSPORT_MODE) for a negotiated child; same storage rules. */
+size_t nd_child_response_payloads(const struct nd_child_sa *child, uint8_t spi_bytes[4],
+                                  union ike_payload_body *storage, struct ike_payload_out *out);
+/* Initiator: checks the response's SAr2/TSi/TSr against what was proposed. Returns 0 or an
+ * error notify type for the log. */
+uint16_t nd_child_check_response(struct nd_ike_sa *sa, const struct ike_chain *in,
+                                 struct nd_child_sa *child);
+
+#endif
