@@ -33,7 +33,13 @@ module aes_core #(
     input  logic              out_ready,
     output logic [  SA_W-1:0] out_sa,
     output logic [ TAG_W-1:0] out_tag,
-    output logic [DATA_W-1:0] out_block
+    output logic [DATA_W-1:0] out_block,
+
+    // key probe (aes_enc_pipe): round key 0 of dbg_sa, read between beats
+    input  logic            dbg_re,
+    input  logic [SA_W-1:0] dbg_sa,
+    output logic [   127:0] dbg_rk0,
+    output logic            dbg_rk0_valid
 );
   logic            expand_busy;
   logic            rk_we;
@@ -84,6 +90,10 @@ module aes_core #(
       .out_ready(out_ready),
       .out_sa   (out_sa),
       .out_tag  (out_tag),
-      .out_block(out_block)
+      .out_block(out_block),
+      .dbg_re   (dbg_re),
+      .dbg_sa   (dbg_sa),
+      .dbg_rk0  (dbg_rk0),
+      .dbg_rk0_valid(dbg_rk0_valid)
   );
 endmodule

@@ -35,6 +35,11 @@
 // (round), rk_is256 is stored beside round key 0 so a beat learns its key size from the same
 // read that yields its first round key. Writing an SA while beats for it are in flight is the
 // caller's error (delete is two-phase: stop steering, drain, then overwrite).
+//
+// Key probe (dbg_*): lets the SA mailbox read round key 0 of an SA back (to show that a deleted
+// SA's key memory holds zeros). RAM 0 is read with dbg_sa in a clock where no beat enters
+// (in_valid low) and the pipeline advances; that read only feeds the bubble entering stage 1,
+// so traffic is never disturbed. dbg_rk0_valid marks the clock in which dbg_rk0 holds the word.
 module aes_enc_pipe #(
     parameter int LANES = 1,
     parameter int NUM_SA = 16,
@@ -64,7 +69,13 @@ module aes_enc_pipe #(
     input  logic              out_ready,
     output logic [  SA_W-1:0] out_sa,
     output logic [ TAG_W-1:0] out_tag,
-    output logic [DATA_W-1:0] out_block
+    output logic [DATA_W-1:0] out_block,
+
+    // key probe of round key 0 (see above)
+    input  logic            dbg_re,
+    input  logic [SA_W-1:0] dbg_sa,
+    output logic [   127:0] dbg_rk0,
+    output logic            dbg_rk0_valid
 );
   localparam int NR_128 = 10;
   localparam int NR_256 = 14;
@@ -90,11 +101,21 @@ module aes_enc_pipe #(
   assign en = out_ready | ~vld_q[LAST];
   assign in_ready = en;
 
+  logic dbg_probe;
+  assign dbg_probe = dbg_re && !in_valid;
+  always_ff @(posedge clk) begin
+    if (rst) dbg_rk0_valid <= 1'b0;
+    else dbg_rk0_valid <= dbg_probe && en;
+  end
+  assign dbg_rk0 = round_key[0];
+
   // ---- per-stage round-key memories -----------------------------------------------------------
   for (genvar k = 0; k <= LAST; k++) begin : g_rk_mem
     localparam logic [3:0] IDX = 4'(k);
     logic [SA_W-1:0] raddr;
-    if (k <= 1) begin : g_addr_in
+    if (k == 0) begin : g_addr_probe
+      assign raddr = dbg_probe ? dbg_sa : in_sa;
+    end else if (k == 1) begin : g_addr_in
       assign raddr = in_sa;
     end else begin : g_addr_stage
       assign raddr = sa_q[k-2];

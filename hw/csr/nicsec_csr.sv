@@ -9,12 +9,20 @@
 //     DECERR for an address outside the map (reads return 0).
 //   - WSTRB byte enables apply to read/write registers and to IRQ_STATUS (write 1 to clear).
 //   - A new request is not accepted while its response waits for the master (B/R backpressure).
+//
+// SA mailbox and event FIFO registers: SA_SELECT / SA_KEY* / the SA record (SA_SPI ..
+// SA_WINDOW_SEEN) are plain read/write registers holding a command's operands; a write to
+// SA_CMD pulses sa_cmd_start; the engine loads READ results (sa_load) and clears the key words
+// when a command completes. A write to EVENT_POP pulses event_pop and latches the FIFO head
+// (event_*) into EVENT_INFO / EVENT_VALUE_*.
 module nicsec_csr
   import nicsec_regs_pkg::*;
+  import esp_pkg::*;
 #(
     parameter int unsigned LANES = 1,
     parameter int unsigned SA_DEPTH_LOG2 = 12,
-    parameter int unsigned REPLAY_WIN_LOG2 = 10
+    parameter int unsigned REPLAY_WIN_LOG2 = 10,
+    parameter logic [31:0] FEATURES = 32'h0
 ) (
     input logic clk,
     input logic rst_n,
@@ -43,8 +51,28 @@ module nicsec_csr
     input logic error_seen,
 
     output logic ctrl_enable,
-    output logic ctrl_drop_on_miss,
-    output logic irq
+    output logic irq,
+    output logic [31:0] in_spi_base,
+
+    // SA mailbox
+    output logic                            sa_cmd_start,
+    output logic       [               2:0] sa_op,
+    output logic       [              15:0] sa_index,
+    output logic                            sa_dir_in,
+    output rec_words_t                      sa_words,
+    output logic       [             255:0] sa_key,
+    input  logic                            sa_busy,
+    input  logic                            sa_error,
+    input  logic                            sa_done,
+    input  logic                            sa_load,
+    input  rec_words_t                      sa_load_words,
+    input  logic       [PROBE_WORDS*32-1:0] sa_probe,
+
+    // event FIFO head
+    output logic        event_pop,
+    input  logic        event_valid,
+    input  logic [31:0] event_info,   // EVENT_INFO layout without VALID
+    input  logic [63:0] event_head_value
 );
   localparam logic [1:0] RESP_OKAY = 2'b00;
   localparam logic [1:0] RESP_SLVERR = 2'b10;
@@ -83,11 +111,30 @@ module nicsec_csr
     return (old & ~mask) | (data & mask);
   endfunction
 
+  // The SA record, key and probe windows are runs of consecutive words.
+  function automatic logic in_record(input logic [CSR_ADDR_W-1:0] a);
+    return a >= REG_SA_SPI && a <= REG_SA_WINDOW_SEEN;
+  endfunction
+  function automatic logic in_keys(input logic [CSR_ADDR_W-1:0] a);
+    return a >= REG_SA_KEY0 && a <= REG_SA_KEY7;
+  endfunction
+  function automatic logic in_probes(input logic [CSR_ADDR_W-1:0] a);
+    return a >= REG_SA_KEYPROBE0 && a <= REG_SA_HPROBE3;
+  endfunction
+
   function automatic logic [1:0] write_response(input logic [CSR_ADDR_W-1:0] word_addr);
     case (word_addr)
-      REG_SCRATCH, REG_CONTROL, REG_IRQ_STATUS, REG_IRQ_ENABLE: return RESP_OKAY;
-      REG_ID, REG_VERSION, REG_STATUS, REG_CAPS, REG_CYCLE_LO, REG_CYCLE_HI: return RESP_SLVERR;
-      default: return RESP_DECERR;
+      REG_SCRATCH, REG_CONTROL, REG_IRQ_STATUS, REG_IRQ_ENABLE, REG_IN_SPI_BASE, REG_EVENT_POP,
+      REG_SA_SELECT, REG_SA_CMD:
+      return RESP_OKAY;
+      REG_ID, REG_VERSION, REG_STATUS, REG_CAPS, REG_CYCLE_LO, REG_CYCLE_HI, REG_FEATURES,
+      REG_EVENT_INFO, REG_EVENT_VALUE_LO, REG_EVENT_VALUE_HI, REG_SA_CMD_STATUS:
+      return RESP_SLVERR;
+      default: begin
+        if (in_record(word_addr) || in_keys(word_addr)) return RESP_OKAY;
+        if (in_probes(word_addr)) return RESP_SLVERR;
+        return RESP_DECERR;
+      end
     endcase
   endfunction
 
@@ -132,8 +179,7 @@ module nicsec_csr
   wire [31:0] irq_raised = (32'(event_pushed) << IRQ_STATUS_EVENT_LSB)
                          | (32'(error_seen) << IRQ_STATUS_ERROR_LSB);
   wire [31:0] irq_cleared = write_irq_status ? (write_data & write_mask) : 32'h0;
-  localparam logic [31:0] CONTROL_WRITABLE = (32'h1 << CONTROL_ENABLE_LSB)
-                                           | (32'h1 << CONTROL_DROP_ON_MISS_LSB);
+  localparam logic [31:0] CONTROL_WRITABLE = 32'h1 << CONTROL_ENABLE_LSB;
   localparam logic [31:0] IRQ_BITS = (32'h1 << IRQ_STATUS_EVENT_LSB)
                                    | (32'h1 << IRQ_STATUS_ERROR_LSB);
 
@@ -158,7 +204,62 @@ module nicsec_csr
   end
 
   assign ctrl_enable = control_q[CONTROL_ENABLE_LSB];
-  assign ctrl_drop_on_miss = control_q[CONTROL_DROP_ON_MISS_LSB];
+
+  // ---- SA mailbox and events ----
+  logic [31:0] spi_base_q, sa_select_q, sa_cmd_q, event_info_q;
+  logic [63:0] event_value_q;
+  logic [KEY_WORDS-1:0][31:0] key_q;
+  logic [PROBE_WORDS-1:0][31:0] probe_q;
+  // Word offsets inside the windows; the high bits are zero inside a window, checked by in_*().
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [CSR_ADDR_W-1:0] rec_off = write_word - REG_SA_SPI;
+  wire [CSR_ADDR_W-1:0] key_off = write_word - REG_SA_KEY0;
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  always_ff @(posedge clk) begin
+    if (!rst_n) begin
+      spi_base_q <= REG_IN_SPI_BASE_RESET;
+      sa_select_q <= REG_SA_SELECT_RESET;
+      sa_cmd_q <= REG_SA_CMD_RESET;
+      event_info_q <= REG_EVENT_INFO_RESET;
+      event_value_q <= '0;
+      sa_words <= '0;
+      key_q <= '0;
+      probe_q <= '0;
+      sa_cmd_start <= 1'b0;
+      event_pop <= 1'b0;
+    end else begin
+      sa_cmd_start <= write_go && write_word == REG_SA_CMD && !sa_busy;
+      event_pop <= write_go && write_word == REG_EVENT_POP && event_valid;
+      if (write_go && write_word == REG_IN_SPI_BASE)
+        spi_base_q <= merge(spi_base_q, write_data, write_mask);
+      if (write_go && write_word == REG_SA_SELECT)
+        sa_select_q <= merge(sa_select_q, write_data, write_mask);
+      if (write_go && write_word == REG_SA_CMD && !sa_busy)
+        sa_cmd_q <= merge(sa_cmd_q, write_data, write_mask);
+      if (write_go && in_record(write_word))
+        sa_words[rec_off[6:2]] <= merge(sa_words[rec_off[6:2]], write_data, write_mask);
+      if (write_go && in_keys(write_word))
+        key_q[key_off[4:2]] <= merge(key_q[key_off[4:2]], write_data, write_mask);
+      if (write_go && write_word == REG_EVENT_POP) begin
+        event_info_q <= event_valid ? (event_info | (32'h1 << EVENT_INFO_VALID_LSB)) : 32'h0;
+        event_value_q <= event_valid ? event_head_value : 64'h0;
+      end
+      if (sa_load) begin
+        sa_words <= sa_load_words;
+        // KEYPROBE0 = round key 0 bits 127:96 (octet 0 first), ..., HPROBE3 = H bits 31:0
+        for (int i = 0; i < PROBE_WORDS; i++) probe_q[i] <= sa_probe[32*(PROBE_WORDS-1-i)+:32];
+      end
+      if (sa_done) key_q <= '0;  // no key stays readable in the BAR
+    end
+  end
+
+  assign in_spi_base = spi_base_q;
+  assign sa_op = sa_cmd_q[SA_CMD_OP_LSB+:3];
+  assign sa_index = sa_select_q[SA_SELECT_INDEX_LSB+:16];
+  assign sa_dir_in = sa_select_q[SA_SELECT_DIR_LSB];
+  // SA_KEY0 holds key octets 0..3, which the AES core expects in bits 255:224.
+  always_comb for (int i = 0; i < KEY_WORDS; i++) sa_key[32*(KEY_WORDS-1-i)+:32] = key_q[i];
   assign irq = |(irq_status_q & irq_enable_q);
 
   // ---- read channel ----
@@ -172,6 +273,11 @@ module nicsec_csr
   /* verilator lint_on UNUSEDSIGNAL */
   assign read_cycle_lo = ar_fire && read_word == REG_CYCLE_LO;
 
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [CSR_ADDR_W-1:0] read_rec = read_word - REG_SA_SPI;
+  wire [CSR_ADDR_W-1:0] read_key = read_word - REG_SA_KEY0;
+  wire [CSR_ADDR_W-1:0] read_probe = read_word - REG_SA_KEYPROBE0;
+  /* verilator lint_on UNUSEDSIGNAL */
   logic [31:0] read_value;
   logic [1:0] read_resp;
   always_comb begin
@@ -183,15 +289,30 @@ module nicsec_csr
       REG_CONTROL: read_value = control_q;
       REG_STATUS:
       read_value = (32'(ctrl_enable) << STATUS_ENABLED_LSB)
-                 | (32'(event_fifo_nonempty) << STATUS_EVENT_PENDING_LSB);
+                 | (32'(event_fifo_nonempty) << STATUS_EVENT_PENDING_LSB)
+                 | (32'(sa_busy || sa_cmd_start) << STATUS_SA_BUSY_LSB);
       REG_CAPS: read_value = CAPS_VALUE;
       REG_CYCLE_LO: read_value = cycle_q[31:0];
       REG_CYCLE_HI: read_value = cycle_hi_latched_q;
       REG_IRQ_STATUS: read_value = irq_status_q;
       REG_IRQ_ENABLE: read_value = irq_enable_q;
+      REG_FEATURES: read_value = FEATURES;
+      REG_IN_SPI_BASE: read_value = spi_base_q;
+      REG_EVENT_POP: read_value = 32'h0;
+      REG_EVENT_INFO: read_value = event_info_q;
+      REG_EVENT_VALUE_LO: read_value = event_value_q[31:0];
+      REG_EVENT_VALUE_HI: read_value = event_value_q[63:32];
+      REG_SA_SELECT: read_value = sa_select_q;
+      REG_SA_CMD: read_value = sa_cmd_q;
+      REG_SA_CMD_STATUS:
+      read_value = (32'(sa_busy || sa_cmd_start) << SA_CMD_STATUS_BUSY_LSB)
+                 | (32'(sa_error) << SA_CMD_STATUS_ERROR_LSB);
       default: begin
         read_value = 32'h0;
-        read_resp  = RESP_DECERR;
+        if (in_record(read_word)) read_value = sa_words[read_rec[6:2]];
+        else if (in_keys(read_word)) read_value = key_q[read_key[4:2]];
+        else if (in_probes(read_word)) read_value = probe_q[read_probe[4:2]];
+        else read_resp = RESP_DECERR;
       end
     endcase
   end

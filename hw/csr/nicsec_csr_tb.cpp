@@ -180,10 +180,9 @@ void error_responses(Bus &bus) {
 void control_drives_outputs(Bus &bus) {
   bus.write(NICSEC_REG_CONTROL, 0xffffffff);
   CHECK_EQ(bus.read(NICSEC_REG_CONTROL),
-           NICSEC_CONTROL_ENABLE_MASK | NICSEC_CONTROL_DROP_ON_MISS_MASK,
+           NICSEC_CONTROL_ENABLE_MASK,
            "CONTROL keeps only defined bits");
   CHECK_EQ(bus.dut.ctrl_enable, 1, "ctrl_enable output");
-  CHECK_EQ(bus.dut.ctrl_drop_on_miss, 1, "ctrl_drop_on_miss output");
   CHECK_EQ(bus.read(NICSEC_REG_STATUS) & NICSEC_STATUS_ENABLED_MASK, NICSEC_STATUS_ENABLED_MASK,
            "STATUS.ENABLED");
   bus.dut.event_fifo_nonempty = 1;

@@ -1,14 +1,24 @@
 // Top level of the nicsec ESP engine: what the simulated NIC (sim/) instantiates.
 //
-// Today it holds the control/status block; the ESP egress/ingress pipelines, the SA table and
-// the event FIFO attach here as they land, behind the same AXI4-Lite BAR, so drivers written
-// against the register map keep working.
+//   AXI4-Lite BAR ──> nicsec_csr ──> SA mailbox ──> outbound / inbound esp_sa_table (+ keys)
+//                                └─< event FIFO <── limit / ESN events of both pipelines
+//   host TX  (s_tx)   ──> esp_egress  ──> wire TX (m_wtx) ; TX completions (m_txc)
+//   wire RX  (s_wrx)  ──> esp_ingress ──> host RX (m_rx, status with the last beat)
+//
+// Packet ports are AXI-Stream style with 128-bit beats (octet 0 of a beat in tdata[127:120],
+// network order); a beat carries 16 octets except the last of a packet, whose octet count is
+// m_*_nbytes (a contiguous tkeep). Input packets carry their length (and on TX the SA slot) as
+// metadata with the first beat, as a TX descriptor / RX FIFO would; the number of beats must be
+// ceil(length / 16). LANES is reported in CAPS; this build has one lane per direction.
 module nicsec_engine
   import nicsec_regs_pkg::*;
+  import esp_pkg::*;
 #(
     parameter int unsigned LANES = 1,
     parameter int unsigned SA_DEPTH_LOG2 = 12,
-    parameter int unsigned REPLAY_WIN_LOG2 = 10
+    parameter int unsigned REPLAY_WIN_LOG2 = 10,
+    parameter int unsigned PKT_BUF_LOG2 = 12,
+    parameter int unsigned EVENT_DEPTH = 64
 ) (
     input logic clk,
     input logic rst_n,
@@ -31,22 +41,89 @@ module nicsec_engine
     output logic [          31:0] s_axil_rdata,
     output logic [           1:0] s_axil_rresp,
 
+    // host TX: plaintext IP packets, SA slot and length with the first beat
+    input  logic         s_tx_valid,
+    output logic         s_tx_ready,
+    input  logic [127:0] s_tx_data,
+    input  logic         s_tx_last,
+    input  logic [ 15:0] s_tx_sa,
+    input  logic [ 15:0] s_tx_len,
+
+    // wire TX: ESP packets
+    output logic         m_wtx_valid,
+    input  logic         m_wtx_ready,
+    output logic [127:0] m_wtx_data,
+    output logic [  4:0] m_wtx_nbytes,
+    output logic         m_wtx_last,
+
+    // TX completions: one per host TX packet, in order
+    output logic        m_txc_valid,
+    input  logic        m_txc_ready,
+    output logic [15:0] m_txc_sa,
+    output logic [ 3:0] m_txc_code,
+
+    // wire RX: outer IP packets, length with the first beat
+    input  logic         s_wrx_valid,
+    output logic         s_wrx_ready,
+    input  logic [127:0] s_wrx_data,
+    input  logic         s_wrx_last,
+    input  logic [ 15:0] s_wrx_len,
+
+    // host RX: decrypted inner packets; a dropped packet is one empty beat; status on the last
+    output logic         m_rx_valid,
+    input  logic         m_rx_ready,
+    output logic [127:0] m_rx_data,
+    output logic [  4:0] m_rx_nbytes,
+    output logic         m_rx_last,
+    output logic [  3:0] m_rx_code,
+    output logic [ 15:0] m_rx_sa,
+
     output logic irq
 );
-  // Not yet driven by a datapath: the event FIFO and error sources arrive with the ESP pipelines.
-  logic event_fifo_nonempty, event_pushed, error_seen;
-  assign event_fifo_nonempty = 1'b0;
-  assign event_pushed = 1'b0;
-  assign error_seen = 1'b0;
+  localparam int NUM_SA = 1 << SA_DEPTH_LOG2;
+  localparam logic [31:0] FEATURES = (32'h1 << FEATURES_TUNNEL_LSB)
+                                   | (32'h1 << FEATURES_UDP_ENCAP_LSB)
+                                   | (32'h1 << FEATURES_ESN_LSB)
+                                   | (32'h1 << FEATURES_AES256_LSB)
+                                   | (32'h1 << FEATURES_ICV8_LSB)
+                                   | (32'h1 << FEATURES_ICV12_LSB)
+                                   | (32'h1 << FEATURES_ICV16_LSB)
+                                   | (32'(PKT_BUF_LOG2) << FEATURES_PKT_BUF_LOG2_LSB);
 
-  /* verilator lint_off UNUSEDSIGNAL */
-  logic ctrl_enable, ctrl_drop_on_miss;  // consumed by the datapath once it exists
-  /* verilator lint_on UNUSEDSIGNAL */
+  wire rst = !rst_n;
+  logic ctrl_enable;
+  logic [31:0] spi_base;
+
+  logic sa_cmd_start, sa_dir_in;
+  logic [2:0] sa_op;
+  logic [15:0] sa_index;
+  rec_words_t sa_words, out_rd_words, in_rd_words;
+  logic [255:0] sa_key;
+  logic out_busy, out_err, out_done, in_busy, in_err, in_done;
+  logic [PROBE_WORDS*32-1:0] out_probe, in_probe;
+  logic dir_in_q;  // table of the last command
+
+  always_ff @(posedge clk) if (sa_cmd_start) dir_in_q <= sa_dir_in;
+
+  logic ev_a_valid, ev_a_ready, ev_b_valid, ev_b_ready;
+  logic [3:0] ev_a_type, ev_b_type;
+  logic [15:0] ev_a_sa, ev_b_sa;
+  logic [63:0] ev_a_value, ev_b_value;
+  logic event_pop, event_pushed, head_valid, head_dir_in, head_lost;
+  logic [3:0] head_type;
+  logic [15:0] head_sa;
+  logic [63:0] head_value;
+
+  wire [31:0] event_info = (32'(head_sa) << EVENT_INFO_SA_LSB)
+                         | (32'(head_dir_in) << EVENT_INFO_DIR_LSB)
+                         | (32'(head_type) << EVENT_INFO_TYPE_LSB)
+                         | (32'(head_lost) << EVENT_INFO_LOST_LSB);
 
   nicsec_csr #(
       .LANES(LANES),
       .SA_DEPTH_LOG2(SA_DEPTH_LOG2),
-      .REPLAY_WIN_LOG2(REPLAY_WIN_LOG2)
+      .REPLAY_WIN_LOG2(REPLAY_WIN_LOG2),
+      .FEATURES(FEATURES)
   ) csr (
       .clk,
       .rst_n,
@@ -67,11 +144,72 @@ module nicsec_engine
       .s_rready(s_axil_rready),
       .s_rdata(s_axil_rdata),
       .s_rresp(s_axil_rresp),
-      .event_fifo_nonempty,
+      .event_fifo_nonempty(head_valid),
       .event_pushed,
-      .error_seen,
+      .error_seen(1'b0),
       .ctrl_enable,
-      .ctrl_drop_on_miss,
-      .irq
+      .irq,
+      .in_spi_base(spi_base),
+      .sa_cmd_start,
+      .sa_op,
+      .sa_index,
+      .sa_dir_in,
+      .sa_words,
+      .sa_key,
+      .sa_busy(out_busy || in_busy),
+      .sa_error(dir_in_q ? in_err : out_err),
+      .sa_done(out_done || in_done),
+      .sa_load((out_done || in_done) && sa_op == 3'(SA_OP_READ)),
+      .sa_load_words(dir_in_q ? in_rd_words : out_rd_words),
+      .sa_probe(dir_in_q ? in_probe : out_probe),
+      .event_pop,
+      .event_valid(head_valid),
+      .event_info,
+      .event_head_value(head_value)
+  );
+
+  esp_egress #(
+      .NUM_SA(NUM_SA)
+  ) u_egress (
+      .clk, .rst, .enable(ctrl_enable),
+      .s_valid(s_tx_valid), .s_ready(s_tx_ready), .s_data(s_tx_data), .s_last(s_tx_last),
+      .s_sa(s_tx_sa), .s_len(s_tx_len),
+      .m_valid(m_wtx_valid), .m_ready(m_wtx_ready), .m_data(m_wtx_data),
+      .m_nbytes(m_wtx_nbytes), .m_last(m_wtx_last),
+      .c_valid(m_txc_valid), .c_ready(m_txc_ready), .c_sa(m_txc_sa), .c_code(m_txc_code),
+      .ev_valid(ev_a_valid), .ev_ready(ev_a_ready), .ev_type(ev_a_type), .ev_sa(ev_a_sa),
+      .ev_value(ev_a_value),
+      .mb_start(sa_cmd_start && !sa_dir_in), .mb_op(sa_op), .mb_idx(sa_index),
+      .mb_words(sa_words), .mb_key(sa_key), .mb_busy(out_busy), .mb_err(out_err),
+      .mb_done(out_done), .mb_rd_words(out_rd_words), .mb_probe(out_probe)
+  );
+
+  esp_ingress #(
+      .NUM_SA(NUM_SA),
+      .WIN(1 << REPLAY_WIN_LOG2),
+      .PB_DEPTH(1 << PKT_BUF_LOG2)
+  ) u_ingress (
+      .clk, .rst, .enable(ctrl_enable), .spi_base,
+      .s_valid(s_wrx_valid), .s_ready(s_wrx_ready), .s_data(s_wrx_data), .s_last(s_wrx_last),
+      .s_len(s_wrx_len),
+      .m_valid(m_rx_valid), .m_ready(m_rx_ready), .m_data(m_rx_data), .m_nbytes(m_rx_nbytes),
+      .m_last(m_rx_last), .m_code(m_rx_code), .m_sa(m_rx_sa),
+      .ev_valid(ev_b_valid), .ev_ready(ev_b_ready), .ev_type(ev_b_type), .ev_sa(ev_b_sa),
+      .ev_value(ev_b_value),
+      .mb_start(sa_cmd_start && sa_dir_in), .mb_op(sa_op), .mb_idx(sa_index),
+      .mb_words(sa_words), .mb_key(sa_key), .mb_busy(in_busy), .mb_err(in_err),
+      .mb_done(in_done), .mb_rd_words(in_rd_words), .mb_probe(in_probe)
+  );
+
+  esp_event_fifo #(
+      .DEPTH(EVENT_DEPTH)
+  ) u_events (
+      .clk, .rst,
+      .a_valid(ev_a_valid), .a_ready(ev_a_ready), .a_type(ev_a_type), .a_sa(ev_a_sa),
+      .a_value(ev_a_value),
+      .b_valid(ev_b_valid), .b_ready(ev_b_ready), .b_type(ev_b_type), .b_sa(ev_b_sa),
+      .b_value(ev_b_value),
+      .head_valid, .head_type, .head_sa, .head_dir_in, .head_lost, .head_value,
+      .pop(event_pop), .pushed(event_pushed)
   );
 endmodule

@@ -30,6 +30,10 @@
 // Flow control: one global stall like aes_enc_pipe: everything after the issue point advances
 // when dout is taken or empty, so desc_ready/din_ready are combinational from dout_ready.
 //
+// Key probe (dbg_*): reads round key 0 (AES key memory) and H (H memory) of dbg_sa back for the
+// SA mailbox, each in a clock where its memory's read port is free (no beat entering the AES
+// pipeline / leaving it), so traffic is not disturbed. Hold dbg_req until dbg_done pulses.
+//
 // Multi-lane: the datapath here is one lane. A LANES-wide version keeps this structure with an
 // aes_core of LANES lanes (one SA per beat), ghash_acc of LANES lanes, and an H RAM row of
 // H..H^LANES that ghash_hpow computes right after H at install; the issue logic then hands out
@@ -72,7 +76,14 @@ module gcm_core #(
     output logic [127:0] dout_data,
     output logic [  4:0] dout_nbytes,
     output logic         dout_is_tag,
-    output logic         dout_last
+    output logic         dout_last,
+
+    // key probe
+    input  logic            dbg_req,
+    input  logic [SA_W-1:0] dbg_sa,
+    output logic            dbg_done,
+    output logic [   127:0] dbg_rk0,
+    output logic [   127:0] dbg_h
 );
   // ---- slot kinds and the sideband that rides through the AES pipeline --------------------------
   localparam logic [2:0] K_J0 = 3'd1;  // keystream = E_K(J0), the tag mask
@@ -117,6 +128,8 @@ module gcm_core #(
   logic [127:0] aes_out_block;
   logic en;
 
+  logic dbg_rk_got, dbg_h_got, dbg_rk0_valid;
+  logic [127:0] dbg_rk0_word;
   inst_state_e istate;
   logic [SA_W-1:0] inst_sa_q;
   logic inst_zeroize_q;
@@ -144,7 +157,11 @@ module gcm_core #(
       .out_ready   (en),
       .out_sa      (aes_out_sa),
       .out_tag     (aes_out_tag),
-      .out_block   (aes_out_block)
+      .out_block   (aes_out_block),
+      .dbg_re      (dbg_req && !dbg_rk_got),
+      .dbg_sa      (dbg_sa),
+      .dbg_rk0     (dbg_rk0_word),
+      .dbg_rk0_valid(dbg_rk0_valid)
   );
 
   // ---- issue: one slot per clock, install's H block first, then the packet sequencer ----------
@@ -294,9 +311,31 @@ module gcm_core #(
       .waddr(inst_sa_q),
       .wdata(istate == I_ZERO ? 128'b0 : a_keystream),
       .re   (en),
-      .raddr(aes_out_sa),
+      .raddr(h_probe ? dbg_sa : aes_out_sa),
       .rdata(h_word)
   );
+
+  // ---- key probe: round key 0 and H of dbg_sa, each read when its port is idle ----------------
+  logic h_probe, h_probe_q;
+  assign h_probe = dbg_req && !dbg_h_got && !aes_out_valid;
+  always_ff @(posedge clk) begin
+    if (rst || !dbg_req || dbg_done) begin
+      dbg_rk_got <= 1'b0;
+      dbg_h_got  <= 1'b0;
+      h_probe_q  <= 1'b0;
+    end else begin
+      h_probe_q <= h_probe && en;
+      if (dbg_rk0_valid && !dbg_rk_got) begin
+        dbg_rk_got <= 1'b1;
+        dbg_rk0    <= dbg_rk0_word;
+      end
+      if (h_probe_q && !dbg_h_got) begin
+        dbg_h_got <= 1'b1;
+        dbg_h     <= h_word;
+      end
+    end
+  end
+  assign dbg_done = dbg_req && dbg_rk_got && dbg_h_got;
 
   function automatic logic [127:0] prefix_mask(input logic [4:0] nbytes);
     logic [127:0] mask;

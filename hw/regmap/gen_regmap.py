@@ -37,6 +37,11 @@ def load(path):
             if field["lsb"] + field["width"] > spec["data_width"] or used & mask:
                 raise RegmapError(f"{where}: field {field['name']} overlaps or exceeds the word")
             used |= mask
+    for enum in spec.get("enums", []):
+        names = [v[0] for v in enum["values"]]
+        numbers = [v[1] for v in enum["values"]]
+        if len(set(names)) != len(names) or len(set(numbers)) != len(numbers):
+            raise RegmapError(f"{path}: enum {enum['name']}: names and values must be unique")
     return spec
 
 
@@ -62,6 +67,9 @@ def emit_sv(spec):
             prefix = f"{reg['name']}_{field['name']}"
             out.append(f"  localparam int unsigned {prefix}_LSB = {field['lsb']};")
             out.append(f"  localparam int unsigned {prefix}_WIDTH = {field['width']};")
+    for enum in spec.get("enums", []):
+        for name, value, _ in enum["values"]:
+            out.append(f"  localparam int unsigned {enum['name']}_{name} = {value};")
     out.append("endpackage")
     out.append("/* verilator lint_on UNUSEDPARAM */")
     return "\n".join(out) + "\n"
@@ -83,6 +91,12 @@ def emit_c(spec):
             mask = ((1 << field["width"]) - 1) << field["lsb"]
             out.append(f"#define {prefix}_LSB {field['lsb']}")
             out.append(f"#define {prefix}_MASK 0x{mask:08x}u")
+    for enum in spec.get("enums", []):
+        out.append("")
+        out.append(f"/* {enum['name']}: {enum['description']} */")
+        for name, value, text in enum["values"]:
+            safe = text.replace("*/", "* /")  # a description must not end the C comment
+            out.append(f"#define NICSEC_{enum['name']}_{name} {value}u /* {safe} */")
     out.append("")
     out.append("/* X(name, offset, access) for every register: lets tools walk the map. */")
     out.append("#define NICSEC_REG_LIST(X) \\")
@@ -114,6 +128,11 @@ def emit_md(spec):
             hi = field["lsb"] + field["width"] - 1
             bits = f"{field['lsb']}" if hi == field["lsb"] else f"{hi}:{field['lsb']}"
             out.append(f"| {bits} | {field['name']} | {field['description']} |")
+    for enum in spec.get("enums", []):
+        out += ["", f"## {enum['name']} values", "", enum["description"], "",
+                "| value | name | meaning |", "| --- | --- | --- |"]
+        for name, value, text in enum["values"]:
+            out.append(f"| {value} | {name} | {text} |")
     return "\n".join(out) + "\n"
 
 

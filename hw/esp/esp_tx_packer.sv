@@ -1,0 +1,127 @@
+// Egress output gearbox: joins the per-packet outer header (36 octets: IPv4 + ESP header + IV,
+// or 44 with the UDP header) and gcm_core's ciphertext and ICV chunks into dense 16-octet beats.
+// The header length is not a multiple of 16, so every ciphertext chunk lands 4 or 12 octets into
+// a beat; a 32-octet accumulator absorbs the shift. One chunk per clock in, one beat per clock
+// out; a packet whose last chunk overflows the current beat takes one extra clock (flush).
+module esp_tx_packer (
+    input logic clk,
+    input logic rst,
+
+    // header FIFO head: 44 octets, octet 0 in bits 351:344; udp = 44-octet form, else 36
+    input  logic         hdr_valid,
+    output logic         hdr_pop,
+    input  logic [351:0] hdr_data,
+    input  logic         hdr_udp,
+
+    // gcm_core output: ciphertext blocks then the ICV (last)
+    input  logic         body_valid,
+    output logic         body_ready,
+    input  logic [127:0] body_data,
+    input  logic [  4:0] body_nbytes,
+    input  logic         body_last,
+
+    output logic         m_valid,
+    input  logic         m_ready,
+    output logic [127:0] m_data,
+    output logic [  4:0] m_nbytes,
+    output logic         m_last
+);
+  logic in_body;  // header of the current packet sent, its body chunks follow
+  logic [1:0] hdr_part;
+  logic [255:0] acc;
+  logic [4:0] fill;  // octets waiting in acc[255 -: 8*fill]
+  logic flush_pending;
+
+  logic out_free, can_take;
+  assign out_free = !m_valid || m_ready;
+  assign can_take = out_free && !flush_pending;
+
+  logic chunk_valid, chunk_last;
+  logic [127:0] chunk;
+  logic [4:0] chunk_n;
+  always_comb begin
+    if (in_body) begin
+      chunk_valid = body_valid;
+      chunk = body_data;
+      chunk_n = body_nbytes;
+      chunk_last = body_last;
+    end else begin
+      chunk_valid = hdr_valid;
+      chunk_last = 1'b0;
+      unique case (hdr_part)
+        2'd0: begin
+          chunk = hdr_data[351:224];
+          chunk_n = 5'd16;
+        end
+        2'd1: begin
+          chunk = hdr_data[223:96];
+          chunk_n = 5'd16;
+        end
+        default: begin
+          chunk = {hdr_data[95:0], 32'd0};
+          chunk_n = hdr_udp ? 5'd12 : 5'd4;
+        end
+      endcase
+    end
+  end
+
+  wire take = chunk_valid && can_take;
+  assign body_ready = in_body && can_take;
+  assign hdr_pop = !in_body && take && hdr_part == 2'd2;
+
+  logic [255:0] joined;
+  logic [5:0] total;
+  assign joined = acc | ({chunk, 128'd0} >> (8 * fill));
+  assign total = 6'(fill) + 6'(chunk_n);
+
+  always_ff @(posedge clk) begin
+    if (rst) begin
+      in_body <= 1'b0;
+      hdr_part <= '0;
+      acc <= '0;
+      fill <= '0;
+      flush_pending <= 1'b0;
+      m_valid <= 1'b0;
+    end else begin
+      if (m_valid && m_ready) m_valid <= 1'b0;
+      if (flush_pending && out_free) begin
+        m_valid <= 1'b1;
+        m_data <= acc[255:128];
+        m_nbytes <= fill;
+        m_last <= 1'b1;
+        acc <= '0;
+        fill <= '0;
+        flush_pending <= 1'b0;
+      end else if (take) begin
+        if (!in_body) begin
+          hdr_part <= hdr_part + 2'd1;
+          if (hdr_part == 2'd2) begin
+            hdr_part <= '0;
+            in_body  <= 1'b1;
+          end
+        end else if (chunk_last) begin
+          in_body <= 1'b0;
+        end
+        if (total >= 6'd16 || chunk_last) begin
+          m_valid <= 1'b1;
+          m_data <= joined[255:128];
+          if (chunk_last && total <= 6'd16) begin
+            m_nbytes <= total[4:0];
+            m_last <= 1'b1;
+            acc <= '0;
+            fill <= '0;
+          end else begin
+            m_nbytes <= 5'd16;
+            m_last <= 1'b0;
+            acc <= joined << 128;
+            fill <= 5'(total - 6'd16);
+            flush_pending <= chunk_last;
+          end
+        end else begin
+          acc  <= joined;
+          fill <= total[4:0];
+        end
+      end
+    end
+  end
+endmodule
