@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -31,7 +32,7 @@ enum nicsec_hal_err esp_aead_init(struct esp_aead *a, enum nicsec_hal_alg alg, c
     esp_aead_free(a);
     return NICSEC_HAL_E_CRYPTO;
   }
-  memcpy(a->salt, salt, NICSEC_HAL_SALT_LEN);
+  memcpy(a->nonce, salt, NICSEC_HAL_SALT_LEN);
   a->icv_len = icv_len;
   a->encrypt = encrypt;
   return NICSEC_HAL_OK;
@@ -39,20 +40,32 @@ enum nicsec_hal_err esp_aead_init(struct esp_aead *a, enum nicsec_hal_alg alg, c
 
 void esp_aead_free(struct esp_aead *a) {
   EVP_CIPHER_CTX_free(a->ctx); /* the provider wipes its key schedule on free */
-  OPENSSL_cleanse(a->salt, sizeof a->salt);
+  OPENSSL_cleanse(a->nonce, sizeof a->nonce);
   a->ctx = NULL;
 }
 
 static bool start_packet(struct esp_aead *a, const uint8_t *aad, size_t aad_len,
                          const uint8_t iv[ESP_IV_LEN]) {
-  uint8_t nonce[ESP_NONCE_LEN];
-  memcpy(nonce, a->salt, NICSEC_HAL_SALT_LEN);
-  memcpy(nonce + NICSEC_HAL_SALT_LEN, iv, ESP_IV_LEN);
+  memcpy(a->nonce + NICSEC_HAL_SALT_LEN, iv, ESP_IV_LEN);
   int outl = 0;
-  bool ok = EVP_CipherInit_ex(a->ctx, NULL, NULL, NULL, nonce, -1) == 1 &&
-            EVP_CipherUpdate(a->ctx, NULL, &outl, aad, (int)aad_len) == 1;
-  OPENSSL_cleanse(nonce, sizeof nonce);
-  return ok;
+  return EVP_CipherInit_ex(a->ctx, NULL, NULL, NULL, a->nonce, -1) == 1 &&
+         EVP_CipherUpdate(a->ctx, NULL, &outl, aad, (int)aad_len) == 1;
+}
+
+/* The tag as a provider parameter (get after final when sealing, set before final when
+ * opening). */
+static bool get_tag(struct esp_aead *a, uint8_t *tag) {
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, a->icv_len),
+      OSSL_PARAM_construct_end()};
+  return EVP_CIPHER_CTX_get_params(a->ctx, params) == 1;
+}
+
+static bool set_tag(struct esp_aead *a, uint8_t *tag) {
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, a->icv_len),
+      OSSL_PARAM_construct_end()};
+  return EVP_CIPHER_CTX_set_params(a->ctx, params) == 1;
 }
 
 enum nicsec_hal_err esp_aead_seal(struct esp_aead *a, const uint8_t *aad, size_t aad_len,
@@ -63,8 +76,7 @@ enum nicsec_hal_err esp_aead_seal(struct esp_aead *a, const uint8_t *aad, size_t
   int outl = 0, finl = 0;
   if (!start_packet(a, aad, aad_len, iv) ||
       (len && EVP_CipherUpdate(a->ctx, buf, &outl, buf, (int)len) != 1) ||
-      EVP_CipherFinal_ex(a->ctx, buf + outl, &finl) != 1 ||
-      EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_GET_TAG, a->icv_len, icv) != 1)
+      EVP_CipherFinal_ex(a->ctx, buf + outl, &finl) != 1 || !get_tag(a, icv))
     return NICSEC_HAL_E_CRYPTO;
   return NICSEC_HAL_OK;
 }
@@ -75,11 +87,14 @@ enum nicsec_hal_err esp_aead_open(struct esp_aead *a, const uint8_t *aad, size_t
   if (a->encrypt || len > INT_MAX)
     return NICSEC_HAL_E_INVAL;
   uint8_t tag[ESP_MAX_ICV];
-  memcpy(tag, icv, a->icv_len);
+  if (a->icv_len == ESP_MAX_ICV) /* a fixed-size copy is two moves; a variable one is a loop */
+    memcpy(tag, icv, ESP_MAX_ICV);
+  else
+    memcpy(tag, icv, a->icv_len);
   int outl = 0, finl = 0;
   if (!start_packet(a, aad, aad_len, iv) ||
       (len && EVP_CipherUpdate(a->ctx, pt, &outl, ct, (int)len) != 1) ||
-      EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, a->icv_len, tag) != 1)
+      !set_tag(a, tag))
     return NICSEC_HAL_E_CRYPTO;
   /* Final is where the tag is compared (in constant time by OpenSSL). */
   if (EVP_CipherFinal_ex(a->ctx, pt + outl, &finl) != 1)

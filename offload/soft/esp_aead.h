@@ -1,5 +1,7 @@
 /* One SA's AEAD transform (RFC 4106 AES-GCM, RFC 7634 ChaCha20-Poly1305) over OpenSSL EVP.
- * The key is scheduled once at install; per packet only the nonce changes. */
+ * The key is scheduled once at install; per packet only the nonce changes: one EVP context per
+ * SA is re-armed with the new nonce, never re-created, and the tag moves through a prepared
+ * OSSL_PARAM rather than EVP_CIPHER_CTX_ctrl (which builds one per call). */
 #ifndef NICSEC_SOFT_ESP_AEAD_H
 #define NICSEC_SOFT_ESP_AEAD_H
 
@@ -15,7 +17,9 @@ struct evp_cipher_ctx_st;
 
 struct esp_aead {
   struct evp_cipher_ctx_st *ctx; /* holds the key schedule; freed (and cleansed) by OpenSSL */
-  uint8_t salt[NICSEC_HAL_SALT_LEN];
+  /* salt | IV: the salt part is set once; per packet only the IV part is written. Wiped with
+   * the rest of the struct when the SA is freed. */
+  uint8_t nonce[ESP_NONCE_LEN];
   uint8_t icv_len;
   bool encrypt;
 };
@@ -24,7 +28,7 @@ struct esp_aead {
 enum nicsec_hal_err esp_aead_init(struct esp_aead *a, enum nicsec_hal_alg alg, const uint8_t *key,
                                   size_t key_len, const uint8_t salt[NICSEC_HAL_SALT_LEN],
                                   uint8_t icv_len, bool encrypt);
-/* Frees the context and wipes the salt. Safe on a zeroed struct. */
+/* Frees the context and wipes the nonce (salt). Safe on a zeroed struct. */
 void esp_aead_free(struct esp_aead *a);
 
 /* Encrypts buf[0..len) in place and writes icv_len tag octets to icv. */

@@ -6,6 +6,8 @@
 
 #include <openssl/crypto.h>
 
+#include "soft_policy.h"
+
 enum { NON_ESP_MARKER_LEN = 4, NATT_KEEPALIVE = 0xff };
 
 /* ---- SA state ----------------------------------------------------------------------------- */
@@ -57,8 +59,14 @@ static uint64_t counter_for(const struct soft_sa *sa, const struct limit_rule *r
   return r->bytes ? sa->stats.bytes : sa->stats.packets;
 }
 
+static bool any_limit(const struct nicsec_hal_limits *l) {
+  return (l->soft_packets | l->hard_packets | l->soft_bytes | l->hard_bytes) != 0;
+}
+
 /* A hard limit reached by earlier packets refuses this one. */
 static bool hard_expired(const struct soft_sa *sa) {
+  if (!any_limit(&sa->desc.limits)) /* the common case, per packet */
+    return false;
   for (size_t i = 0; i < sizeof limit_rules / sizeof limit_rules[0]; i++) {
     const struct limit_rule *r = &limit_rules[i];
     uint64_t limit = limit_value(&sa->desc.limits, r);
@@ -75,6 +83,8 @@ static uint32_t account_packet(struct soft_sa *sa, size_t bytes) {
   sa->stats.bytes += bytes;
   sa->stats.last_use_s = (uint64_t)now.tv_sec;
   uint32_t events = 0;
+  if (!any_limit(&sa->desc.limits))
+    return events;
   for (size_t i = 0; i < sizeof limit_rules / sizeof limit_rules[0]; i++) {
     const struct limit_rule *r = &limit_rules[i];
     uint64_t limit = limit_value(&sa->desc.limits, r);
@@ -355,27 +365,9 @@ static enum nicsec_hal_err parse_trailer(const uint8_t *pt, size_t pt_len, size_
   return NICSEC_HAL_OK;
 }
 
-static bool ports_match(const struct nicsec_hal_selector *sel, const struct ip_view *v,
-                        const uint8_t *pkt) {
-  if (!sel->sport && !sel->dport)
-    return true;
-  bool has_ports = (v->proto == IPPROTO_NUM_TCP || v->proto == IPPROTO_NUM_UDP) && !v->fragment &&
-                   !v->ext_hdr && v->total_len >= v->hdr_len + 4;
-  if (!has_ports)
-    return false;
-  uint16_t sport = get_be16(pkt + v->hdr_len), dport = get_be16(pkt + v->hdr_len + 2);
-  return (!sel->sport || sel->sport == sport) && (!sel->dport || sel->dport == dport);
-}
-
 /* RFC 4301 5.2: after decap, the inner packet must match the SA's selector. */
 static bool selector_match(const struct soft_sa *sa, const struct ip_view *v, const uint8_t *pkt) {
-  if (!sa->desc.has_sel)
-    return true;
-  const struct nicsec_hal_selector *sel = &sa->desc.sel;
-  return sel->src.family == v->family &&
-         addr_in_prefix(v->src, sel->src.bytes, sel->src_prefix) &&
-         addr_in_prefix(v->dst, sel->dst.bytes, sel->dst_prefix) &&
-         (!sel->proto || sel->proto == v->proto) && ports_match(sel, v, pkt);
+  return !sa->desc.has_sel || soft_selector_match(&sa->desc.sel, v, pkt);
 }
 
 /* Tunnel mode: the payload is the inner packet, possibly followed by TFC padding. */

@@ -66,11 +66,27 @@ struct ip_view {
 /* Parses the IP header at p. NICSEC_HAL_E_PKT_MALFORMED for bad version/lengths/IPv4 checksum. */
 enum nicsec_hal_err ip_parse(const uint8_t *p, size_t len, struct ip_view *v);
 
-uint16_t get_be16(const uint8_t *p);
-uint32_t get_be32(const uint8_t *p);
-void put_be16(uint8_t *p, uint16_t v);
-void put_be32(uint8_t *p, uint32_t v);
-void put_be64(uint8_t *p, uint64_t v);
+/* Big-endian field access, inline: every header field of every packet goes through these. */
+static inline uint16_t get_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+static inline uint32_t get_be32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void put_be16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+static inline void put_be32(uint8_t *p, uint32_t v) {
+  put_be16(p, (uint16_t)(v >> 16));
+  put_be16(p + 2, (uint16_t)v);
+}
+
+static inline void put_be64(uint8_t *p, uint64_t v) {
+  put_be32(p, (uint32_t)(v >> 32));
+  put_be32(p + 4, (uint32_t)v);
+}
 
 /* Writes a fresh outer header for a tunnel (TTL/hop limit 64, no options, DF clear). */
 void ipv4_write(uint8_t *p, uint8_t tos, uint16_t total_len, uint16_t id, uint8_t proto,

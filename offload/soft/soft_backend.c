@@ -2,7 +2,8 @@
  *
  * Concurrency: one mutex per device covers the control path and each packet from SA lookup to
  * counter update. So once sa_stop returns no packet can still be using the SA, and drain
- * completes at once; the phases are still enforced so callers are written for real devices. */
+ * completes at once; the phases are still enforced so callers are written for real devices.
+ * The datapath I/O (soft_io.c) calls in through soft_dev.h under the same lock. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,9 @@
 #include "esp_engine.h"
 #include "nicsec/hal_backend.h"
 #include "soft_config.h"
+#include "soft_dev.h"
+#include "soft_io.h"
+#include "soft_policy.h"
 
 enum { HASH_BITS = 14, EVENT_QUEUE = 4096 };
 
@@ -22,12 +26,7 @@ struct soft_slot {
   uint32_t gen;
   enum nicsec_hal_sa_state state;
   uint32_t hash_next; /* slot index + 1 of the next SA with the same SPI hash; 0 = end */
-};
-
-struct soft_policy_slot {
-  bool used;
-  uint32_t gen;
-  struct nicsec_hal_policy pol;
+  uint32_t out_next;  /* outbound SAs, newest first: slot index + 1 of the next; 0 = end */
 };
 
 struct soft_dev {
@@ -39,7 +38,9 @@ struct soft_dev {
   uint32_t n_free;
   uint32_t next_gen;
   uint32_t buckets[1u << HASH_BITS]; /* SPI hash -> slot index + 1 */
-  struct soft_policy_slot *policies;
+  uint32_t out_head;                 /* newest outbound SA: slot index + 1; 0 = none */
+  struct soft_policies policies;
+  struct soft_io *io;                /* datapath I/O; NULL when opened without a TUN device */
   struct nicsec_hal_event events[EVENT_QUEUE];
   size_t ev_head, ev_count;
   bool ev_overflow;
@@ -99,6 +100,15 @@ static void hash_remove(struct soft_dev *d, uint32_t idx) {
   if (*link)
     *link = d->slots[idx].hash_next;
   d->slots[idx].hash_next = 0;
+}
+
+static void out_chain_remove(struct soft_dev *d, uint32_t idx) {
+  uint32_t *link = &d->out_head;
+  while (*link && *link != idx + 1)
+    link = &d->slots[*link - 1].out_next;
+  if (*link)
+    *link = d->slots[idx].out_next;
+  d->slots[idx].out_next = 0;
 }
 
 /* ---- events ------------------------------------------------------------------------------- */
@@ -163,14 +173,15 @@ static void free_all(struct soft_dev *d) {
   }
   free(d->slots);
   free(d->free_stack);
-  free(d->policies);
+  soft_policies_free(&d->policies);
 }
 
 static enum nicsec_hal_err soft_open(const char *args, void **priv, struct nicsec_hal_caps *caps) {
   struct soft_dev *d = calloc(1, sizeof *d);
   if (!d)
     return NICSEC_HAL_E_NOMEM;
-  enum nicsec_hal_err err = soft_config_caps(args, &d->caps);
+  struct soft_io_config io_cfg;
+  enum nicsec_hal_err err = soft_config_parse(args, &d->caps, &io_cfg);
   if (err != NICSEC_HAL_OK) {
     free(d);
     return err;
@@ -178,8 +189,8 @@ static enum nicsec_hal_err soft_open(const char *args, void **priv, struct nicse
   d->n_slots = d->caps.max_sa_in + d->caps.max_sa_out;
   d->slots = calloc(d->n_slots, sizeof *d->slots);
   d->free_stack = calloc(d->n_slots, sizeof *d->free_stack);
-  d->policies = calloc(d->caps.max_policies ? d->caps.max_policies : 1, sizeof *d->policies);
-  if (!d->slots || !d->free_stack || !d->policies) {
+  err = soft_policies_init(&d->policies, d->caps.max_policies);
+  if (!d->slots || !d->free_stack || err != NICSEC_HAL_OK) {
     free_all(d);
     free(d);
     return NICSEC_HAL_E_NOMEM;
@@ -188,6 +199,15 @@ static enum nicsec_hal_err soft_open(const char *args, void **priv, struct nicse
     d->free_stack[i] = d->n_slots - 1 - i; /* pop order 0, 1, 2, ... */
   d->n_free = d->n_slots;
   pthread_mutex_init(&d->lock, NULL);
+  if (io_cfg.tun[0] || io_cfg.tun_fd >= 0) {
+    err = soft_io_open(&io_cfg, d, &d->io);
+    if (err != NICSEC_HAL_OK) {
+      pthread_mutex_destroy(&d->lock);
+      free_all(d);
+      free(d);
+      return err;
+    }
+  }
   *caps = d->caps;
   *priv = d;
   return NICSEC_HAL_OK;
@@ -195,6 +215,7 @@ static enum nicsec_hal_err soft_open(const char *args, void **priv, struct nicse
 
 static void soft_close(void *priv) {
   struct soft_dev *d = priv;
+  soft_io_close(d->io); /* first: no packet may arrive for SAs being freed */
   free_all(d);
   pthread_mutex_destroy(&d->lock);
   free(d);
@@ -231,10 +252,13 @@ static void commit(struct soft_dev *d, struct soft_sa *sa, nicsec_hal_sa_id *id)
   if (s->gen == 0) /* keep ids non-zero-generation after 2^32 installs */
     s->gen = ++d->next_gen;
   *bucket = idx + 1;
-  if (sa->desc.dir == NICSEC_HAL_DIR_IN)
+  if (sa->desc.dir == NICSEC_HAL_DIR_IN) {
     d->n_in++;
-  else
+  } else {
     d->n_out++;
+    s->out_next = d->out_head;
+    d->out_head = idx + 1;
+  }
   *id = make_id(s->gen, idx);
 }
 
@@ -305,10 +329,12 @@ static enum nicsec_hal_err do_free(struct soft_dev *d, struct soft_slot *s, void
     return NICSEC_HAL_E_SA_STATE;
   uint32_t idx = (uint32_t)(s - d->slots);
   hash_remove(d, idx);
-  if (s->sa->desc.dir == NICSEC_HAL_DIR_IN)
+  if (s->sa->desc.dir == NICSEC_HAL_DIR_IN) {
     d->n_in--;
-  else
+  } else {
     d->n_out--;
+    out_chain_remove(d, idx);
+  }
   soft_sa_wipe(s->sa);
   free(s->sa);
   s->sa = NULL;
@@ -401,54 +427,40 @@ static enum nicsec_hal_err soft_dump(void *priv, nicsec_hal_dump_fn fn, void *ct
 
 /* ---- policies ----------------------------------------------------------------------------- */
 
-static bool same_policy(const struct nicsec_hal_policy *a, const struct nicsec_hal_policy *b) {
-  const struct nicsec_hal_selector *x = &a->sel, *y = &b->sel;
-  return a->dir == b->dir && a->priority == b->priority && same_addr(&x->src, &y->src) &&
-         same_addr(&x->dst, &y->dst) && x->src_prefix == y->src_prefix &&
-         x->dst_prefix == y->dst_prefix && x->proto == y->proto && x->sport == y->sport &&
-         x->dport == y->dport;
-}
-
 static enum nicsec_hal_err soft_policy_add(void *priv, const struct nicsec_hal_policy *pol,
                                            nicsec_hal_policy_id *id) {
   struct soft_dev *d = priv;
   pthread_mutex_lock(&d->lock);
-  enum nicsec_hal_err err = NICSEC_HAL_E_TABLE_FULL;
-  struct soft_policy_slot *free_slot = NULL;
-  for (uint32_t i = 0; i < d->caps.max_policies; i++) {
-    struct soft_policy_slot *p = &d->policies[i];
-    if (p->used && same_policy(&p->pol, pol)) {
-      err = NICSEC_HAL_E_DUPLICATE_POLICY;
-      free_slot = NULL;
-      break;
-    }
-    if (!p->used && !free_slot)
-      free_slot = p;
-  }
-  if (free_slot) {
-    *free_slot = (struct soft_policy_slot){.used = true, .gen = ++d->next_gen, .pol = *pol};
-    *id = make_id(free_slot->gen, (uint32_t)(free_slot - d->policies));
-    err = NICSEC_HAL_OK;
-  }
+  enum nicsec_hal_err err = soft_policies_add(&d->policies, pol, d->next_gen + 1, id);
+  if (err == NICSEC_HAL_OK)
+    d->next_gen++;
   pthread_mutex_unlock(&d->lock);
   return err;
 }
 
 static enum nicsec_hal_err soft_policy_del(void *priv, nicsec_hal_policy_id id) {
   struct soft_dev *d = priv;
-  uint32_t idx = (uint32_t)id - 1;
   pthread_mutex_lock(&d->lock);
-  enum nicsec_hal_err err = NICSEC_HAL_E_NO_SUCH_POLICY;
-  if ((uint32_t)id != 0 && idx < d->caps.max_policies && d->policies[idx].used &&
-      d->policies[idx].gen == (uint32_t)(id >> 32)) {
-    d->policies[idx].used = false;
-    err = NICSEC_HAL_OK;
-  }
+  enum nicsec_hal_err err = soft_policies_del(&d->policies, id);
   pthread_mutex_unlock(&d->lock);
   return err;
 }
 
 /* ---- datapath ----------------------------------------------------------------------------- */
+
+/* Called with the lock held, on an outbound SA. */
+static enum nicsec_hal_err encap_locked(struct soft_dev *d, struct soft_slot *s, const uint8_t *in,
+                                        size_t in_len, uint8_t *out, size_t out_cap,
+                                        size_t *out_len) {
+  enum nicsec_hal_err err = NICSEC_HAL_E_PKT_NO_SA;
+  uint32_t events = 0;
+  if (s->state == NICSEC_HAL_SA_ACTIVE)
+    err = soft_esp_encap(s->sa, in, in_len, out, out_cap, out_len, &events);
+  if (err != NICSEC_HAL_OK)
+    soft_sa_count_drop(&s->sa->stats, err);
+  push_events(d, s, events);
+  return err;
+}
 
 static enum nicsec_hal_err soft_encap(void *priv, nicsec_hal_sa_id id, const uint8_t *in,
                                       size_t in_len, uint8_t *out, size_t out_cap,
@@ -457,20 +469,77 @@ static enum nicsec_hal_err soft_encap(void *priv, nicsec_hal_sa_id id, const uin
   pthread_mutex_lock(&d->lock);
   struct soft_slot *s = slot_by_id(d, id);
   enum nicsec_hal_err err = NICSEC_HAL_E_NO_SUCH_SA;
-  if (s && s->sa->desc.dir != NICSEC_HAL_DIR_OUT) {
+  if (s && s->sa->desc.dir != NICSEC_HAL_DIR_OUT)
     err = NICSEC_HAL_E_INVAL;
-  } else if (s && s->state != NICSEC_HAL_SA_ACTIVE) {
-    err = NICSEC_HAL_E_PKT_NO_SA;
-    soft_sa_count_drop(&s->sa->stats, err);
-  } else if (s) {
-    uint32_t events = 0;
-    err = soft_esp_encap(s->sa, in, in_len, out, out_cap, out_len, &events);
-    if (err != NICSEC_HAL_OK)
-      soft_sa_count_drop(&s->sa->stats, err);
-    push_events(d, s, events);
-  }
+  else if (s)
+    err = encap_locked(d, s, in, in_len, out, out_cap, out_len);
   pthread_mutex_unlock(&d->lock);
   return err;
+}
+
+/* The newest active outbound SA of a reqid (make-before-break: a rekeyed SA takes over once it
+ * is installed). The walk is linear in the outbound SAs: host-scale tables of tens of SAs. */
+static struct soft_slot *out_by_reqid(struct soft_dev *d, uint32_t reqid) {
+  for (uint32_t i = d->out_head; i; i = d->slots[i - 1].out_next) {
+    struct soft_slot *s = &d->slots[i - 1];
+    if (s->state == NICSEC_HAL_SA_ACTIVE && s->sa->desc.reqid == reqid)
+      return s;
+  }
+  return NULL;
+}
+
+/* Without a matching policy: the most specific matching SA selector, the newest among equals. */
+static struct soft_slot *out_by_selector(struct soft_dev *d, const struct ip_view *v,
+                                         const uint8_t *pkt) {
+  struct soft_slot *best = NULL;
+  for (uint32_t i = d->out_head; i; i = d->slots[i - 1].out_next) {
+    struct soft_slot *s = &d->slots[i - 1];
+    const struct nicsec_hal_sa *desc = &s->sa->desc;
+    if (s->state != NICSEC_HAL_SA_ACTIVE || !desc->has_sel ||
+        !soft_selector_match(&desc->sel, v, pkt))
+      continue;
+    if (!best || soft_selector_cmp(&desc->sel, &best->sa->desc.sel) > 0)
+      best = s;
+  }
+  return best;
+}
+
+/* Called with the lock held: the SA for this packet, or NULL with the verdict saying why. */
+static struct soft_slot *route_locked(struct soft_dev *d, const struct ip_view *v,
+                                      const uint8_t *pkt, enum soft_out_verdict *verdict) {
+  const struct nicsec_hal_policy *pol =
+      soft_policies_lookup(&d->policies, NICSEC_HAL_DIR_OUT, v, pkt);
+  struct soft_slot *s = NULL;
+  if (!pol) {
+    s = out_by_selector(d, v, pkt);
+    *verdict = SOFT_OUT_NO_POLICY;
+  } else if (pol->action == NICSEC_HAL_POLICY_PROTECT) {
+    s = out_by_reqid(d, pol->reqid);
+    *verdict = SOFT_OUT_NO_SA;
+  } else {
+    *verdict = SOFT_OUT_POLICY_DROP;
+  }
+  if (!s)
+    d->dev_drops[*verdict == SOFT_OUT_POLICY_DROP ? NICSEC_HAL_DROP_POLICY
+                                                  : NICSEC_HAL_DROP_NO_SA]++;
+  return s;
+}
+
+enum soft_out_verdict soft_dev_encap_routed(struct soft_dev *d, const uint8_t *in, size_t in_len,
+                                            uint8_t *out, size_t out_cap, size_t *out_len) {
+  struct ip_view v;
+  bool parsed = ip_parse(in, in_len, &v) == NICSEC_HAL_OK;
+  enum soft_out_verdict verdict = SOFT_OUT_ENCAP_ERROR;
+  pthread_mutex_lock(&d->lock);
+  struct soft_slot *s = parsed ? route_locked(d, &v, in, &verdict) : NULL;
+  if (!parsed)
+    d->dev_drops[NICSEC_HAL_DROP_MALFORMED]++;
+  if (s)
+    verdict = encap_locked(d, s, in, in_len, out, out_cap, out_len) == NICSEC_HAL_OK
+                  ? SOFT_OUT_ENCAPPED
+                  : SOFT_OUT_ENCAP_ERROR;
+  pthread_mutex_unlock(&d->lock);
+  return verdict;
 }
 
 static enum nicsec_hal_err soft_decap(void *priv, const uint8_t *in, size_t in_len, uint8_t *out,
@@ -497,6 +566,42 @@ static enum nicsec_hal_err soft_decap(void *priv, const uint8_t *in, size_t in_l
   return err;
 }
 
+enum nicsec_hal_err soft_dev_decap(struct soft_dev *d, const uint8_t *in, size_t in_len,
+                                   uint8_t *out, size_t out_cap, size_t *out_len) {
+  return soft_decap(d, in, in_len, out, out_cap, out_len, NULL);
+}
+
+/* ---- datapath I/O (soft_io.c) ------------------------------------------------------------- */
+
+static struct soft_io *io_of(void *priv) { return ((struct soft_dev *)priv)->io; }
+
+static enum nicsec_hal_err soft_dp_fds(void *priv, int *fds, size_t max, size_t *n) {
+  return io_of(priv) ? soft_io_fds(io_of(priv), fds, max, n) : NICSEC_HAL_E_NOT_SUPPORTED;
+}
+
+static enum nicsec_hal_err soft_dp_poll_in(void *priv, int fd, size_t budget, size_t *done) {
+  return io_of(priv) ? soft_io_poll_in(io_of(priv), fd, budget, done)
+                     : NICSEC_HAL_E_NOT_SUPPORTED;
+}
+
+static enum nicsec_hal_err soft_dp_attach_udp(void *priv, int fd) {
+  return io_of(priv) ? soft_io_attach_udp(io_of(priv), fd) : NICSEC_HAL_E_NOT_SUPPORTED;
+}
+
+static enum nicsec_hal_err soft_dp_deliver_udp(void *priv, const uint8_t *data, size_t len,
+                                               const struct nicsec_hal_endpoint *from,
+                                               const struct nicsec_hal_endpoint *to) {
+  return io_of(priv) ? soft_io_deliver_udp(io_of(priv), data, len, from, to)
+                     : NICSEC_HAL_E_NOT_SUPPORTED;
+}
+
+static enum nicsec_hal_err soft_dp_stats(void *priv, struct nicsec_hal_dp_stats *out) {
+  if (!io_of(priv))
+    return NICSEC_HAL_E_NOT_SUPPORTED;
+  soft_io_stats(io_of(priv), out);
+  return NICSEC_HAL_OK;
+}
+
 const struct nicsec_hal_backend nicsec_soft_backend = {
     .name = "soft",
     .open = soft_open,
@@ -514,4 +619,9 @@ const struct nicsec_hal_backend nicsec_soft_backend = {
     .poll_events = soft_poll_events,
     .encap = soft_encap,
     .decap = soft_decap,
+    .dp_fds = soft_dp_fds,
+    .dp_poll_in = soft_dp_poll_in,
+    .dp_attach_udp = soft_dp_attach_udp,
+    .dp_deliver_udp = soft_dp_deliver_udp,
+    .dp_stats = soft_dp_stats,
 };

@@ -1,6 +1,7 @@
 #include "soft_config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,54 @@ static void set_u32(struct nicsec_hal_caps *caps, size_t off, uint32_t v) {
   memcpy((char *)caps + off, &v, sizeof v);
 }
 
-static enum nicsec_hal_err apply_option(const char *opt, size_t len, struct nicsec_hal_caps *caps) {
+static bool parse_number(const char *text, unsigned long long *v) {
+  char *end;
+  errno = 0;
+  *v = strtoull(text, &end, 0);
+  return errno == 0 && *end == '\0' && text[0] != '-' && text[0] != '\0';
+}
+
+static enum nicsec_hal_err apply_caps_option(const char *key, const char *value,
+                                             struct nicsec_hal_caps *caps, bool *known) {
+  for (size_t i = 0; i < sizeof soft_options / sizeof soft_options[0]; i++) {
+    const struct soft_option *o = &soft_options[i];
+    if (strcmp(key, o->key) != 0)
+      continue;
+    *known = true;
+    unsigned long long v;
+    if (!parse_number(value, &v) || v < o->min || v > o->max)
+      return NICSEC_HAL_E_INVAL;
+    set_u32(caps, o->field, (uint32_t)v);
+    set_u32(caps, o->field2, (uint32_t)v);
+    return NICSEC_HAL_OK;
+  }
+  return NICSEC_HAL_OK;
+}
+
+static enum nicsec_hal_err apply_io_option(const char *key, const char *value,
+                                           struct soft_io_config *io, bool *known) {
+  unsigned long long v;
+  *known = true;
+  if (strcmp(key, "tun") == 0) {
+    if (strlen(value) >= sizeof io->tun || strchr(value, '/'))
+      return NICSEC_HAL_E_INVAL;
+    strcpy(io->tun, value);
+  } else if (strcmp(key, "tun_fd") == 0) {
+    if (!parse_number(value, &v) || v > INT_MAX)
+      return NICSEC_HAL_E_INVAL;
+    io->tun_fd = (int)v;
+  } else if (strcmp(key, "raw_esp") == 0) {
+    if (!parse_number(value, &v) || v > 1)
+      return NICSEC_HAL_E_INVAL;
+    io->raw_esp = v == 1;
+  } else {
+    *known = false;
+  }
+  return NICSEC_HAL_OK;
+}
+
+static enum nicsec_hal_err apply_option(const char *opt, size_t len, struct nicsec_hal_caps *caps,
+                                        struct soft_io_config *io) {
   char buf[MAX_OPTION_LEN];
   if (len == 0 || len >= sizeof buf)
     return NICSEC_HAL_E_INVAL;
@@ -76,35 +124,26 @@ static enum nicsec_hal_err apply_option(const char *opt, size_t len, struct nics
   if (!eq || eq[1] == '\0')
     return NICSEC_HAL_E_INVAL;
   *eq = '\0';
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(eq + 1, &end, 0);
-  if (errno || *end != '\0' || eq[1] == '-')
-    return NICSEC_HAL_E_INVAL;
-  for (size_t i = 0; i < sizeof soft_options / sizeof soft_options[0]; i++) {
-    const struct soft_option *o = &soft_options[i];
-    if (strcmp(buf, o->key) != 0)
-      continue;
-    if (v < o->min || v > o->max)
-      return NICSEC_HAL_E_INVAL;
-    set_u32(caps, o->field, (uint32_t)v);
-    set_u32(caps, o->field2, (uint32_t)v);
-    return NICSEC_HAL_OK;
-  }
-  return NICSEC_HAL_E_INVAL;
+  bool known = false;
+  enum nicsec_hal_err err = apply_caps_option(buf, eq + 1, caps, &known);
+  if (err == NICSEC_HAL_OK && !known)
+    err = apply_io_option(buf, eq + 1, io, &known);
+  return err == NICSEC_HAL_OK && !known ? NICSEC_HAL_E_INVAL : err;
 }
 
-enum nicsec_hal_err soft_config_caps(const char *args, struct nicsec_hal_caps *caps) {
+enum nicsec_hal_err soft_config_parse(const char *args, struct nicsec_hal_caps *caps,
+                                      struct soft_io_config *io) {
   *caps = soft_defaults;
+  *io = (struct soft_io_config){.tun_fd = -1, .raw_esp = true};
   for (const char *p = args; p && *p;) {
     const char *comma = strchr(p, ',');
     size_t len = comma ? (size_t)(comma - p) : strlen(p);
-    enum nicsec_hal_err err = apply_option(p, len, caps);
+    enum nicsec_hal_err err = apply_option(p, len, caps, io);
     if (err != NICSEC_HAL_OK)
       return err;
     p = comma ? comma + 1 : p + len;
   }
-  if (caps->spi_min > caps->spi_max)
+  if (caps->spi_min > caps->spi_max || (io->tun[0] && io->tun_fd >= 0))
     return NICSEC_HAL_E_INVAL;
   return NICSEC_HAL_OK;
 }

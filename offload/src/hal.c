@@ -205,3 +205,57 @@ enum nicsec_hal_err nicsec_hal_decap(struct nicsec_hal_dev *dev, const uint8_t *
     return NICSEC_HAL_E_NOT_SUPPORTED;
   return dev->backend->decap(dev->priv, in, in_len, out, out_cap, out_len, sa);
 }
+
+/* ---- datapath I/O ------------------------------------------------------------------------- */
+
+enum { DP_DEFAULT_BUDGET = 64 };
+
+enum nicsec_hal_err nicsec_hal_dp_fds(struct nicsec_hal_dev *dev, int *fds, size_t max,
+                                      size_t *n) {
+  if (!dev || !n || (max && !fds))
+    return NICSEC_HAL_E_INVAL;
+  *n = 0;
+  if (!dev->backend->dp_fds)
+    return NICSEC_HAL_E_NOT_SUPPORTED;
+  return dev->backend->dp_fds(dev->priv, fds, max, n);
+}
+
+enum nicsec_hal_err nicsec_hal_dp_poll_in(struct nicsec_hal_dev *dev, int fd, size_t budget,
+                                          size_t *done) {
+  size_t local_done;
+  if (!dev || fd < 0)
+    return NICSEC_HAL_E_INVAL;
+  if (!done)
+    done = &local_done;
+  *done = 0;
+  if (!dev->backend->dp_poll_in)
+    return NICSEC_HAL_E_NOT_SUPPORTED;
+  return dev->backend->dp_poll_in(dev->priv, fd, budget ? budget : DP_DEFAULT_BUDGET, done);
+}
+
+enum nicsec_hal_err nicsec_hal_dp_attach_udp(struct nicsec_hal_dev *dev, int fd) {
+  if (!dev || fd < 0)
+    return NICSEC_HAL_E_INVAL;
+  if (!dev->backend->dp_attach_udp)
+    return NICSEC_HAL_E_NOT_SUPPORTED;
+  return dev->backend->dp_attach_udp(dev->priv, fd);
+}
+
+enum nicsec_hal_err nicsec_hal_dp_deliver_udp(struct nicsec_hal_dev *dev, const uint8_t *data,
+                                              size_t len, const struct nicsec_hal_endpoint *from,
+                                              const struct nicsec_hal_endpoint *to) {
+  if (!dev || (len && !data) || !from || !to)
+    return NICSEC_HAL_E_INVAL;
+  if (!dev->backend->dp_deliver_udp)
+    return NICSEC_HAL_E_NOT_SUPPORTED;
+  return dev->backend->dp_deliver_udp(dev->priv, data, len, from, to);
+}
+
+enum nicsec_hal_err nicsec_hal_dp_stats(struct nicsec_hal_dev *dev,
+                                        struct nicsec_hal_dp_stats *out) {
+  if (!dev || !out)
+    return NICSEC_HAL_E_INVAL;
+  if (!dev->backend->dp_stats)
+    return NICSEC_HAL_E_NOT_SUPPORTED;
+  return dev->backend->dp_stats(dev->priv, out);
+}

@@ -390,6 +390,94 @@ enum nicsec_hal_err nicsec_hal_decap(struct nicsec_hal_dev *dev, const uint8_t *
  * trailer + ICV); size output buffers as in_len + NICSEC_HAL_ENCAP_OVERHEAD. */
 #define NICSEC_HAL_ENCAP_OVERHEAD (40 + 8 + 8 + 8 + 3 + 2 + 16)
 
+/* ---- datapath I/O, driven by the caller's event loop (caps.host_datapath) ----------------- */
+
+/* A host-datapath device can also move the packets itself, so that two hosts pass real traffic:
+ * plaintext IP packets on a TUN device, ESP on raw IP sockets (protocol 50) and ESP-in-UDP
+ * (RFC 3948) on the caller's UDP socket. The caller owns that socket because IKE shares the
+ * port: it hands every datagram to nicsec_hal_dp_deliver_udp first and treats it as IKE only
+ * when the device answers NICSEC_HAL_E_PKT_NOT_ESP.
+ *
+ * No thread hides inside the device. The caller's event loop (epoll, poll) watches the
+ * descriptors nicsec_hal_dp_fds lists for readability and calls nicsec_hal_dp_poll_in(fd) when
+ * one is readable; every descriptor is non-blocking and nothing else needs waking.
+ *
+ * Outbound, per plaintext packet read from the TUN device:
+ *  1. the OUT policies are matched (nicsec_hal_policy_add): the most specific selector wins
+ *     (longer destination prefix, then longer source prefix, then protocol, then ports), then
+ *     the lower priority value; PROTECT picks the newest active outbound SA with the policy's
+ *     reqid, DISCARD drops, BYPASS drops too (a TUN device has no clear path to bypass to);
+ *  2. when no OUT policy matches, the newest active outbound SA whose own selector (sa.sel,
+ *     has_sel) matches is used, most specific first; so a daemon that installs SAs with
+ *     selectors and no policies still has working routes;
+ *  3. the packet is encapsulated and sent: bare ESP on the raw socket of the SA's family,
+ *     ESP-in-UDP on the caller's UDP socket of that family (nicsec_hal_dp_attach_udp) to the
+ *     SA's destination and encap.dport, from the SA's source address (the socket's bound port
+ *     is the source port).
+ * Inbound: ESP from the raw sockets and from nicsec_hal_dp_deliver_udp is decapsulated as by
+ * nicsec_hal_decap and the plaintext written to the TUN device.
+ * Packets that fail are dropped and counted: per SA and per device drop reason as for
+ * nicsec_hal_encap / nicsec_hal_decap, and in nicsec_hal_dp_stats. The device sends no ICMP:
+ * give the TUN device an MTU that leaves room for NICSEC_HAL_ENCAP_OVERHEAD. Routing is the
+ * operator's: the inner networks route into the TUN device, the peer's outer address must not
+ * (so transport-mode SAs, whose outer address is the inner one, need policy routing).
+ *
+ * Threads: the dp_ calls of one device share its packet buffers, so they must come from one
+ * thread at a time (the event loop); they may run concurrently with every other call.
+ * Backends without datapath I/O, and soft devices opened without a TUN device, answer
+ * NICSEC_HAL_E_NOT_SUPPORTED. */
+
+enum { NICSEC_HAL_DP_MAX_FDS = 8 };
+
+/* The descriptors to watch for readability; *n receives how many (<= NICSEC_HAL_DP_MAX_FDS).
+ * They stay valid until nicsec_hal_close, which closes them. */
+enum nicsec_hal_err nicsec_hal_dp_fds(struct nicsec_hal_dev *dev, int *fds, size_t max,
+                                      size_t *n);
+
+/* Processes up to `budget` packets waiting on fd (0 = a default of 64) and returns; *done (may
+ * be NULL) receives how many were read. Fewer than budget means fd would now block. Per-packet
+ * failures are counted, not returned; errors: NICSEC_HAL_E_INVAL (fd is not one of the
+ * device's), NICSEC_HAL_E_DEVICE (the descriptor itself failed, e.g. the TUN device vanished). */
+enum nicsec_hal_err nicsec_hal_dp_poll_in(struct nicsec_hal_dev *dev, int fd, size_t budget,
+                                          size_t *done);
+
+/* Lends the device the caller's UDP socket (bound to the NAT-T port, usually 4500) for
+ * sending ESP-in-UDP; one per address family, the family is read from the socket. The caller
+ * keeps ownership and keeps it open until nicsec_hal_close (or until it attaches another). */
+enum nicsec_hal_err nicsec_hal_dp_attach_udp(struct nicsec_hal_dev *dev, int fd);
+
+/* A UDP endpoint: address and port (host order). */
+struct nicsec_hal_endpoint {
+  struct nicsec_hal_addr addr;
+  uint16_t port;
+};
+
+/* One datagram received on the caller's NAT-T socket: `data` is the UDP payload as received,
+ * `from` the peer, `to` the local address and port it arrived on (IP_PKTINFO; transport mode
+ * rebuilds the plaintext's IP header from both). Returns
+ *   NICSEC_HAL_OK                ESP, decapsulated and written to the TUN device;
+ *   NICSEC_HAL_E_PKT_NOT_ESP     not ESP (non-ESP marker: IKE; a lone 0xff: NAT keepalive):
+ *                                the caller's to handle, nothing was counted;
+ *   another NICSEC_HAL_E_PKT_*   ESP that was dropped (and counted) for that reason. */
+enum nicsec_hal_err nicsec_hal_dp_deliver_udp(struct nicsec_hal_dev *dev, const uint8_t *data,
+                                              size_t len, const struct nicsec_hal_endpoint *from,
+                                              const struct nicsec_hal_endpoint *to);
+
+/* Datapath I/O counters of a device (packets). */
+struct nicsec_hal_dp_stats {
+  uint64_t plain_in, plain_out; /* read from / written to the TUN device */
+  uint64_t esp_in, esp_out;     /* ESP received / sent, raw sockets and UDP together */
+  uint64_t udp_in, udp_out;     /* of which ESP-in-UDP */
+  uint64_t no_policy;           /* plaintext matching no OUT policy and no SA selector */
+  uint64_t policy_drops;        /* plaintext matching a DISCARD or BYPASS policy */
+  uint64_t no_sa;               /* plaintext whose PROTECT policy has no active SA (acquire) */
+  uint64_t encap_errors;        /* refused by encap (reason counted per SA) */
+  uint64_t decap_errors;        /* ESP refused by decap (reason counted per SA or device) */
+  uint64_t io_errors;           /* a send or TUN write failed (queue full, MTU, no socket) */
+};
+enum nicsec_hal_err nicsec_hal_dp_stats(struct nicsec_hal_dev *dev,
+                                        struct nicsec_hal_dp_stats *out);
+
 /* ---- helpers shared by all backends ------------------------------------------------------ */
 
 /* Checks one SA against the capabilities alone (no table state): the first rule it breaks. */

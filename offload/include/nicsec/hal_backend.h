@@ -44,6 +44,15 @@ struct nicsec_hal_backend {
                                uint8_t *out, size_t out_cap, size_t *out_len);
   enum nicsec_hal_err (*decap)(void *priv, const uint8_t *in, size_t in_len, uint8_t *out,
                                size_t out_cap, size_t *out_len, nicsec_hal_sa_id *sa);
+  /* Datapath I/O (optional, NULL: NICSEC_HAL_E_NOT_SUPPORTED); see hal.h. The core has checked
+   * pointers; budget is never 0 (the core substitutes the default). */
+  enum nicsec_hal_err (*dp_fds)(void *priv, int *fds, size_t max, size_t *n);
+  enum nicsec_hal_err (*dp_poll_in)(void *priv, int fd, size_t budget, size_t *done);
+  enum nicsec_hal_err (*dp_attach_udp)(void *priv, int fd);
+  enum nicsec_hal_err (*dp_deliver_udp)(void *priv, const uint8_t *data, size_t len,
+                                        const struct nicsec_hal_endpoint *from,
+                                        const struct nicsec_hal_endpoint *to);
+  enum nicsec_hal_err (*dp_stats)(void *priv, struct nicsec_hal_dp_stats *out);
 };
 
 /* Registers a backend under b->name (the table keeps the pointer: b must outlive its use).

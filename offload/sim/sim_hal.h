@@ -1,0 +1,66 @@
+/* Internal state of a "sim" HAL device, shared by the backend's lifecycle (sim_backend.c) and
+ * its stats/events/datapath half (sim_ops.c). */
+#ifndef NICSEC_SIM_HAL_H
+#define NICSEC_SIM_HAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nicsec/hal.h"
+#include "sim_dev.h"
+
+/* One engine slot as the driver knows it. The engine holds the SA; the driver keeps what the
+ * registers cannot give back: the handle, the delete phase, the reqid, and the key, because the
+ * only way this engine offers to take an SA off the datapath without erasing it is to install it
+ * again idle (see sa_stop in sim_backend.c). The key copy is wiped at free. */
+struct sim_sa {
+  nicsec_hal_sa_id id; /* 0 = slot free */
+  enum nicsec_hal_sa_state state;
+  struct nicsec_hal_sa desc;
+  /* The engine's counters as read just before the idle re-install at stop: a stopped SA takes
+   * no traffic, so these are its final values. */
+  struct sim_sa_state frozen;
+  /* Drops the engine reports per packet (completion / RX status) but does not count per SA. */
+  uint64_t drops[NICSEC_HAL_DROP__COUNT];
+  uint64_t last_use_s;
+};
+
+struct sim_hal_dev {
+  pthread_mutex_t lock; /* every call; the engine is driven by one thread at a time */
+  struct nicsim *sim;
+  bool attached; /* the engine lives in a nicsim process (no host datapath here) */
+  struct sim_dev_info info;
+  uint32_t spi_base;
+  struct sim_sa *in, *out; /* info.sa_depth slots each; inbound slot = SPI - spi_base */
+  uint32_t n_out;
+  uint64_t next_serial;
+  uint64_t dev_drops[NICSEC_HAL_DROP__COUNT];
+  /* An event popped from the engine that did not fit in the caller's array. */
+  struct nicsec_hal_event carry;
+  bool has_carry;
+};
+
+/* Handles: serial << 17 | inbound << 16 | slot. Serials only grow, so no handle comes back. */
+enum { SIM_ID_DIR_SHIFT = 16, SIM_ID_SERIAL_SHIFT = 17, SIM_MAX_DEPTH = 1u << 16 };
+
+/* The slot a handle names, or NULL when the handle is unknown or freed. */
+struct sim_sa *sim_sa_by_id(struct sim_hal_dev *d, nicsec_hal_sa_id id, enum nicsec_hal_dir *dir,
+                            uint32_t *slot);
+/* HAL stats of a slot: the engine's counters (live, or frozen at stop) plus the driver's. */
+enum nicsec_hal_err sim_sa_fill_stats(struct sim_hal_dev *d, struct sim_sa *s,
+                                      enum nicsec_hal_dir dir, uint32_t slot,
+                                      struct nicsec_hal_sa_stats *out);
+
+/* Vtable entries of sim_ops.c. */
+enum nicsec_hal_err sim_op_stats(void *priv, nicsec_hal_sa_id id, struct nicsec_hal_sa_stats *out);
+enum nicsec_hal_err sim_op_dev_drops(void *priv, uint64_t drops[NICSEC_HAL_DROP__COUNT]);
+enum nicsec_hal_err sim_op_dump(void *priv, nicsec_hal_dump_fn fn, void *ctx);
+enum nicsec_hal_err sim_op_poll_events(void *priv, struct nicsec_hal_event *evs, size_t max,
+                                       size_t *n);
+enum nicsec_hal_err sim_op_encap(void *priv, nicsec_hal_sa_id id, const uint8_t *in,
+                                 size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len);
+enum nicsec_hal_err sim_op_decap(void *priv, const uint8_t *in, size_t in_len, uint8_t *out,
+                                 size_t out_cap, size_t *out_len, nicsec_hal_sa_id *sa);
+
+#endif
