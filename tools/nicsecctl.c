@@ -1,95 +1,213 @@
 /* nicsecctl: the operator's tool for nicsecd, over its control socket (JSON lines).
  *
- *   nicsecctl [-s <socket>] load [<config.yaml>]
- *   nicsecctl [-s <socket>] initiate <conn> [--child <name>] [--timeout <s>] [--no-wait]
- *   nicsecctl [-s <socket>] terminate <conn> [--timeout <s>] [--no-wait]
- *   nicsecctl [-s <socket>] list-sas [--json]
- *   nicsecctl [-s <socket>] stats [--json]
+ *   nicsecctl [-s <socket>] [--json] <verb> ...      (see usage() and nicsecctl(1))
  *
- * The socket defaults to $NICSEC_CTL_SOCKET, else /run/nicsec/nicsecd.sock. Keys are never
- * shown: the daemon does not send them. Exit status 0 on success, 1 on a failed command, 2 on
- * a usage or connection error. */
-#include <errno.h>
-#include <jansson.h>
-#include <stdbool.h>
+ * The socket defaults to $NICSEC_CTL_SOCKET, else /run/nicsec/nicsecd.sock. Keys are shown by
+ * `keys --wireshark` only (root, with a warning). Exit status: 0 success, 1 a failed command or
+ * an audit that found differences, 2 a usage or connection error. */
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl_client.h"
+#include "ctl_export.h"
+#include "ctl_http.h"
+#include "ctl_ike.h"
+#include "ctl_model.h"
+#include "ctl_text.h"
+
 #define DEFAULT_SOCKET "/run/nicsec/nicsecd.sock"
 
-struct ctl {
-  const char *socket_path;
-  int fd;
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+struct opts {
+  const char *verb, *args[2], *child, *listen;
+  int n_args;
+  bool json, wait, wireshark, allow_remote;
+  double timeout, interval;
+  unsigned long count; /* watch frames / HTTP requests; 0 = unbounded */
 };
 
-static int ctl_connect(struct ctl *c) {
-  struct sockaddr_un sun = {.sun_family = AF_UNIX};
-  if (strlen(c->socket_path) >= sizeof sun.sun_path) {
-    fprintf(stderr, "nicsecctl: socket path too long\n");
-    return -1;
-  }
-  memcpy(sun.sun_path, c->socket_path, strlen(c->socket_path) + 1);
-  c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
-    fprintf(stderr, "nicsecctl: cannot reach nicsecd at %s: %s\n", c->socket_path,
-            strerror(errno));
-    return -1;
-  }
+static void usage(FILE *f) {
+  fprintf(f, "usage: nicsecctl [-s <socket>] [--json] <command>\n"
+             "  load [<config.yaml>]\n"
+             "  initiate <conn> [--child <name>] [--timeout <s>] [--no-wait]\n"
+             "  terminate <conn> [--timeout <s>] [--no-wait]\n"
+             "  list-sas                  IKE and Child SAs as nicsecd sees them\n"
+             "  stats                     nicsecd's counters\n"
+             "  sa list                   every SA: the device's view beside nicsecd's\n"
+             "  sa show <spi>             every field of the SAs with that SPI\n"
+             "  audit                     compare nicsecd's SAs with the device's (exit 1: differ)\n"
+             "  watch [--interval <s>] [--count <n>]   live per-SA rates\n"
+             "  metrics [--listen <addr:port> [--allow-remote] [--count <n>]]   Prometheus text\n"
+             "  caps                      capabilities of each HAL device\n"
+             "  keys --wireshark          IKE and ESP keys as Wireshark tables (root only)\n"
+             "socket: $NICSEC_CTL_SOCKET or " DEFAULT_SOCKET "\n");
+}
+
+__attribute__((format(printf, 1, 2))) static int bad_usage(const char *sentence, ...) {
+  va_list ap;
+  va_start(ap, sentence);
+  fprintf(stderr, "nicsecctl: ");
+  vfprintf(stderr, sentence, ap);
+  fprintf(stderr, " (nicsecctl --help lists the commands)\n");
+  va_end(ap);
+  return -1;
+}
+
+static bool parse_number(const char *text, double min, double *out) {
+  char *end;
+  double v = strtod(text, &end);
+  if (end == text || *end || !(v >= min) || v > 1e9)
+    return false;
+  *out = v;
+  return true;
+}
+
+/* Options that take a value: name -> where it goes. */
+static int option_value(struct opts *o, const char *name, const char *value) {
+  double v;
+  if (strcmp(name, "--child") == 0)
+    o->child = value;
+  else if (strcmp(name, "--listen") == 0)
+    o->listen = value;
+  else if (strcmp(name, "--timeout") == 0 && parse_number(value, 0, &v))
+    o->timeout = v;
+  else if (strcmp(name, "--interval") == 0 && parse_number(value, 0.05, &v))
+    o->interval = v;
+  else if (strcmp(name, "--count") == 0 && parse_number(value, 1, &v) && v == (unsigned long)v)
+    o->count = (unsigned long)v;
+  else
+    return bad_usage("%s needs a sensible value", name);
   return 0;
 }
 
-/* Sends one request and reads the one-line answer. NULL on a transport failure. */
-static json_t *ctl_call(struct ctl *c, json_t *request) {
-  char *text = json_dumps(request, JSON_COMPACT);
-  json_decref(request);
-  if (!text)
-    return NULL;
-  size_t len = strlen(text);
-  bool sent = write(c->fd, text, len) == (ssize_t)len && write(c->fd, "\n", 1) == 1;
-  free(text);
-  if (!sent)
-    return NULL;
-  size_t cap = 1 << 16, used = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    ssize_t n = read(c->fd, buf + used, cap - used - 1);
-    if (n <= 0)
-      break;
-    used += (size_t)n;
-    buf[used] = '\0';
-    if (memchr(buf, '\n', used))
-      break;
-    if (used == cap - 1) {
-      char *grown = realloc(buf, cap *= 2);
-      if (!grown)
-        break;
-      buf = grown;
+static int parse(int argc, char **argv, struct ctl *c, struct opts *o) {
+  *o = (struct opts){.wait = true, .timeout = 10, .interval = 1};
+  c->socket_path = getenv("NICSEC_CTL_SOCKET") ? getenv("NICSEC_CTL_SOCKET") : DEFAULT_SOCKET;
+  static const char *const valued[] = {"--child", "--timeout", "--interval", "--count",
+                                       "--listen"};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    bool takes_value = false;
+    for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+      takes_value |= strcmp(a, valued[k]) == 0;
+    if (takes_value || strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0) {
+      if (i + 1 >= argc)
+        return bad_usage("%s needs a value", a);
+      if (a[1] == 's' || strcmp(a, "--socket") == 0)
+        c->socket_path = argv[++i];
+      else if (option_value(o, a, argv[++i]) != 0)
+        return -1;
+    } else if (strcmp(a, "--json") == 0) {
+      o->json = true;
+    } else if (strcmp(a, "--no-wait") == 0) {
+      o->wait = false;
+    } else if (strcmp(a, "--wireshark") == 0) {
+      o->wireshark = true;
+    } else if (strcmp(a, "--allow-remote") == 0) {
+      o->allow_remote = true;
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      usage(stdout);
+      return 1;
+    } else if (a[0] == '-' && a[1]) {
+      return bad_usage("unknown option %s", a);
+    } else if (!o->verb) {
+      o->verb = a;
+    } else if (o->n_args < 2) {
+      o->args[o->n_args++] = a;
+    } else {
+      return bad_usage("too many arguments at '%s'", a);
     }
   }
-  json_error_t jerr;
-  json_t *reply = buf && used ? json_loads(buf, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
-  free(buf);
-  if (!reply)
-    fprintf(stderr, "nicsecctl: no valid answer from nicsecd\n");
-  return reply;
+  return o->verb ? 0 : bad_usage("no command given");
 }
 
-static bool reply_ok(const json_t *reply) {
-  if (json_is_true(json_object_get(reply, "ok")))
-    return true;
-  const char *err = json_string_value(json_object_get(reply, "error"));
-  fprintf(stderr, "nicsecctl: %s\n", err ? err : "failed");
-  return false;
+/* ---- SA views -------------------------------------------------------------------------------- */
+
+/* The joined sa-list document, or NULL after printing why. */
+static json_t *fetch_list(struct ctl *c) {
+  json_t *table = ctl_command(c, "sa-table");
+  if (!table)
+    return NULL;
+  json_t *list = ctl_join(table);
+  json_decref(table);
+  if (!list)
+    fprintf(stderr, "nicsecctl: nicsecd's sa-table answer lacks the SA lists\n");
+  return list;
 }
 
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-  nanosleep(&ts, NULL);
+static void print_json(const json_t *doc) {
+  json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+  printf("\n");
+}
+
+static int cmd_sa_list(struct ctl *c, const struct opts *o) {
+  json_t *list = fetch_list(c);
+  if (!list)
+    return EXIT_FAILED;
+  if (o->json) {
+    /* 100k SAs indented is 100 MB; compact keeps it a stream tools can parse. */
+    json_dumpf(list, stdout, JSON_COMPACT);
+    printf("\n");
+  } else {
+    ctl_print_sa_list(stdout, list);
+  }
+  json_decref(list);
+  return 0;
+}
+
+static int cmd_sa_show(struct ctl *c, const struct opts *o) {
+  char spi[9];
+  if (o->n_args < 2 || !ctl_parse_spi(o->args[1], spi)) {
+    fprintf(stderr, "nicsecctl: sa show needs an SPI of up to 8 hex digits, e.g. 0xc0ffee01\n");
+    return EXIT_USAGE;
+  }
+  json_t *list = fetch_list(c);
+  if (!list)
+    return EXIT_FAILED;
+  json_t *found = ctl_filter_spi(list, spi);
+  json_decref(list);
+  int rc = 0;
+  if (json_array_size(json_object_get(found, "sas")) == 0) {
+    fprintf(stderr, "nicsecctl: neither the device nor nicsecd has an SA with SPI %s\n", spi);
+    rc = EXIT_FAILED;
+  } else if (o->json) {
+    print_json(found);
+  } else {
+    ctl_print_sa_show(stdout, found);
+  }
+  json_decref(found);
+  return rc;
+}
+
+static int cmd_sa(struct ctl *c, const struct opts *o) {
+  const char *sub = o->n_args ? o->args[0] : "";
+  if (strcmp(sub, "list") == 0 && o->n_args == 1)
+    return cmd_sa_list(c, o);
+  if (strcmp(sub, "show") == 0)
+    return cmd_sa_show(c, o);
+  fprintf(stderr, "nicsecctl: sa wants 'list' or 'show <spi>'\n");
+  return EXIT_USAGE;
+}
+
+static int cmd_audit(struct ctl *c, const struct opts *o) {
+  json_t *list = fetch_list(c);
+  if (!list)
+    return EXIT_FAILED;
+  json_t *audit = ctl_audit(list);
+  json_decref(list);
+  if (o->json)
+    print_json(audit);
+  else
+    ctl_print_audit(stdout, audit);
+  int rc = json_is_true(json_object_get(audit, "consistent")) ? 0 : EXIT_FAILED;
+  json_decref(audit);
+  return rc;
 }
 
 static double now_s(void) {
@@ -98,257 +216,199 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static json_t *list_sas(struct ctl *c) {
-  json_t *reply = ctl_call(c, json_pack("{s:s}", "cmd", "list-sas"));
-  if (!reply || !reply_ok(reply)) {
-    json_decref(reply);
-    return NULL;
+static double wall_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s) {
+  struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+  nanosleep(&ts, NULL);
+}
+
+static int cmd_watch(struct ctl *c, const struct opts *o) {
+  json_t *prev = NULL;
+  double prev_t = 0;
+  bool tty = !o->json && isatty(STDOUT_FILENO);
+  for (unsigned long frame = 0; o->count == 0 || frame < o->count; frame++) {
+    if (frame)
+      sleep_s(o->interval);
+    json_t *cur = fetch_list(c);
+    if (!cur) {
+      json_decref(prev);
+      return EXIT_FAILED;
+    }
+    double t = now_s();
+    json_t *view = ctl_watch_frame(prev, cur, t - prev_t, wall_s());
+    if (o->json) {
+      json_dumpf(view, stdout, JSON_COMPACT); /* one frame per line */
+      printf("\n");
+    } else {
+      if (tty)
+        printf("\033[H\033[2J"); /* home and clear: redraw in place (also inside tmux) */
+      ctl_print_watch(stdout, view);
+    }
+    fflush(stdout);
+    json_decref(view);
+    json_decref(prev);
+    prev = cur;
+    prev_t = t;
   }
-  json_t *sas = json_incref(json_object_get(reply, "ike_sas"));
-  json_decref(reply);
-  return sas;
-}
-
-/* ---- list-sas as text ------------------------------------------------------------------------ */
-
-static const char *str(const json_t *o, const char *key) {
-  const char *s = json_string_value(json_object_get(o, key));
-  return s ? s : "";
-}
-
-static void print_ts(const char *label, const json_t *list) {
-  size_t i;
-  const json_t *ts;
-  printf("    %-6s", label);
-  json_array_foreach(list, i, ts) printf(" %s", json_string_value(ts));
-  printf("\n");
-}
-
-static void print_child(const json_t *c) {
-  const json_t *hal = json_object_get(c, "hal");
-  printf("  %s: #%lld, reqid %lld, %s, %s%s, ESP:%s\n", str(c, "name"),
-         json_integer_value(json_object_get(c, "id")),
-         json_integer_value(json_object_get(c, "reqid")), str(c, "state"), str(c, "mode"),
-         json_is_true(json_object_get(c, "encap")) ? "-in-UDP" : "", str(c, "proposal"));
-  printf("    in  %s  (HAL SA %lld)\n", str(c, "spi_in"),
-         json_integer_value(json_object_get(hal, "in")));
-  printf("    out %s  (HAL SA %lld)\n", str(c, "spi_out"),
-         json_integer_value(json_object_get(hal, "out")));
-  print_ts("local", json_object_get(c, "local_ts"));
-  print_ts("remote", json_object_get(c, "remote_ts"));
-}
-
-static void print_ike(const json_t *sa) {
-  const json_t *local = json_object_get(sa, "local"), *remote = json_object_get(sa, "remote");
-  const json_t *nat = json_object_get(sa, "nat");
-  bool initiator = strcmp(str(sa, "role"), "initiator") == 0;
-  printf("%s: #%lld, %s, IKEv2, %s_i%s %s_r%s\n", str(sa, "name"),
-         json_integer_value(json_object_get(sa, "id")), str(sa, "state"), str(sa, "spi_i"),
-         initiator ? "*" : "", str(sa, "spi_r"), initiator ? "" : "*");
-  printf("  local  '%s' @ %s[%lld]%s\n", str(sa, "local_id"), str(local, "address"),
-         json_integer_value(json_object_get(local, "port")),
-         json_is_true(json_object_get(nat, "local")) ? " (behind NAT)" : "");
-  printf("  remote '%s' @ %s[%lld]%s\n", str(sa, "remote_id"), str(remote, "address"),
-         json_integer_value(json_object_get(remote, "port")),
-         json_is_true(json_object_get(nat, "remote")) ? " (behind NAT)" : "");
-  if (str(sa, "proposal")[0])
-    printf("  %s\n", str(sa, "proposal"));
-  size_t i;
-  const json_t *c;
-  json_array_foreach(json_object_get(sa, "children"), i, c) print_child(c);
-}
-
-static int cmd_list(struct ctl *c, bool as_json) {
-  json_t *sas = list_sas(c);
-  if (!sas)
-    return 1;
-  if (as_json) {
-    json_t *doc = json_pack("{s:O}", "ike_sas", sas);
-    json_dumpf(doc, stdout, JSON_INDENT(2));
-    printf("\n");
-    json_decref(doc);
-  } else {
-    size_t i;
-    const json_t *sa;
-    json_array_foreach(sas, i, sa) print_ike(sa);
-  }
-  json_decref(sas);
+  json_decref(prev);
   return 0;
 }
 
-/* ---- initiate / terminate -------------------------------------------------------------------- */
+/* ---- metrics, caps, keys ------------------------------------------------------------------- */
 
-/* Highest IKE SA id of a connection (0 if none), and whether it is up with all its children. */
-static json_int_t newest_sa(const json_t *sas, const char *conn, const json_t **newest) {
-  json_int_t best = 0;
-  size_t i;
-  const json_t *sa;
-  *newest = NULL;
-  json_array_foreach(sas, i, sa) {
-    json_int_t id = json_integer_value(json_object_get(sa, "id"));
-    if (strcmp(str(sa, "name"), conn) == 0 && id > best) {
-      best = id;
-      *newest = sa;
-    }
-  }
-  return best;
-}
-
-static int wait_established(struct ctl *c, const char *conn, json_int_t after, double timeout) {
-  for (double start = now_s(); now_s() - start < timeout; sleep_ms(20)) {
-    json_t *sas = list_sas(c);
-    const json_t *sa;
-    if (sas && newest_sa(sas, conn, &sa) > after &&
-        strcmp(str(sa, "state"), "ESTABLISHED") == 0) {
-      const json_t *child = json_array_get(json_object_get(sa, "children"), 0);
-      printf("IKE SA %s #%lld established (%s_i %s_r)", conn,
-             json_integer_value(json_object_get(sa, "id")), str(sa, "spi_i"), str(sa, "spi_r"));
-      if (child)
-        printf(", CHILD SA %s installed (in %s, out %s)", str(child, "name"),
-               str(child, "spi_in"), str(child, "spi_out"));
-      printf("\n");
-      json_decref(sas);
-      return child ? 0 : 1;
-    }
-    json_decref(sas);
-  }
-  fprintf(stderr, "nicsecctl: %s not established within %.0f s (see the nicsecd log)\n", conn,
-          timeout);
-  return 1;
-}
-
-static int cmd_initiate(struct ctl *c, const char *conn, const char *child, double timeout,
-                        bool wait) {
-  json_t *before = list_sas(c);
-  const json_t *sa;
-  json_int_t after = before ? newest_sa(before, conn, &sa) : 0;
-  json_decref(before);
-  json_t *req = json_pack("{s:s, s:s}", "cmd", "initiate", "conn", conn);
-  if (child)
-    json_object_set_new(req, "child", json_string(child));
-  json_t *reply = ctl_call(c, req);
-  bool ok = reply && reply_ok(reply);
-  json_decref(reply);
-  if (!ok)
-    return 1;
-  return wait ? wait_established(c, conn, after, timeout) : 0;
-}
-
-static int cmd_terminate(struct ctl *c, const char *conn, double timeout, bool wait) {
-  json_t *reply = ctl_call(c, json_pack("{s:s, s:s}", "cmd", "terminate", "conn", conn));
-  bool ok = reply && reply_ok(reply);
-  json_decref(reply);
-  if (!ok || !wait)
-    return ok ? 0 : 1;
-  for (double start = now_s(); now_s() - start < timeout; sleep_ms(20)) {
-    json_t *sas = list_sas(c);
-    const json_t *sa;
-    bool gone = sas && newest_sa(sas, conn, &sa) == 0;
-    json_decref(sas);
-    if (gone) {
-      printf("%s terminated\n", conn);
-      return 0;
-    }
-  }
-  fprintf(stderr, "nicsecctl: %s still has IKE SAs after %.0f s\n", conn, timeout);
-  return 1;
-}
-
-static int cmd_simple(struct ctl *c, json_t *req, const char *field, bool as_json) {
-  json_t *reply = ctl_call(c, req);
-  bool ok = reply && reply_ok(reply);
-  if (ok && as_json) {
-    json_dumpf(json_object_get(reply, field), stdout, JSON_INDENT(2));
-    printf("\n");
-  } else if (ok && field) {
-    const char *key;
-    json_t *value;
-    json_object_foreach(json_object_get(reply, field), key, value)
-        printf("%-22s %lld\n", key, json_integer_value(value));
-  } else if (ok) {
-    printf("ok\n");
-  }
-  json_decref(reply);
-  return ok ? 0 : 1;
-}
-
-/* ---- arguments ------------------------------------------------------------------------------- */
-
-static void usage(FILE *f) {
-  fprintf(f, "usage: nicsecctl [-s <socket>] <command>\n"
-             "  load [<config.yaml>]\n"
-             "  initiate <conn> [--child <name>] [--timeout <s>] [--no-wait]\n"
-             "  terminate <conn> [--timeout <s>] [--no-wait]\n"
-             "  list-sas [--json]\n"
-             "  stats [--json]\n"
-             "socket: $NICSEC_CTL_SOCKET or " DEFAULT_SOCKET "\n");
-}
-
-struct opts {
-  const char *verb, *arg, *child;
-  bool json, wait;
-  double timeout;
+struct metrics_ctx {
+  struct ctl *c;
+  bool json;
 };
 
-static int parse(int argc, char **argv, struct ctl *c, struct opts *o) {
-  *o = (struct opts){.wait = true, .timeout = 10};
-  c->socket_path = getenv("NICSEC_CTL_SOCKET") ? getenv("NICSEC_CTL_SOCKET") : DEFAULT_SOCKET;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if ((strcmp(a, "-s") == 0 || strcmp(a, "--socket") == 0) && i + 1 < argc)
-      c->socket_path = argv[++i];
-    else if (strcmp(a, "--json") == 0)
-      o->json = true;
-    else if (strcmp(a, "--no-wait") == 0)
-      o->wait = false;
-    else if (strcmp(a, "--child") == 0 && i + 1 < argc)
-      o->child = argv[++i];
-    else if (strcmp(a, "--timeout") == 0 && i + 1 < argc)
-      o->timeout = atof(argv[++i]);
-    else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
-      return usage(stdout), 1;
-    else if (a[0] == '-')
-      return usage(stderr), -1;
-    else if (!o->verb)
-      o->verb = a;
-    else if (!o->arg)
-      o->arg = a;
-    else
-      return usage(stderr), -1;
+static bool write_metrics(void *ctx, FILE *f) {
+  struct metrics_ctx *m = ctx;
+  json_t *list = fetch_list(m->c);
+  json_t *metrics = list ? ctl_command(m->c, "metrics") : NULL;
+  if (metrics && m->json) {
+    json_object_set_new(metrics, "schema", json_string("nicsec.metrics/1"));
+    json_object_del(metrics, "ok");
+    json_dumpf(metrics, f, JSON_INDENT(2) | JSON_SORT_KEYS);
+    fprintf(f, "\n");
+  } else if (metrics) {
+    ctl_prom_write(f, list, metrics);
   }
-  return o->verb ? 0 : (usage(stderr), -1);
+  bool ok = metrics != NULL;
+  json_decref(list);
+  json_decref(metrics);
+  return ok;
 }
+
+static int cmd_metrics(struct ctl *c, const struct opts *o) {
+  struct metrics_ctx m = {c, o->json};
+  if (!o->listen)
+    return write_metrics(&m, stdout) ? 0 : EXIT_FAILED;
+  int fd = ctl_http_listen(o->listen, o->allow_remote);
+  if (fd < 0)
+    return EXIT_USAGE;
+  fprintf(stderr, "nicsecctl: serving http://%s/metrics\n", o->listen);
+  signal(SIGPIPE, SIG_IGN);
+  int rc = ctl_http_serve(fd, o->count, write_metrics, &m);
+  close(fd);
+  return rc;
+}
+
+static int cmd_caps(struct ctl *c, const struct opts *o) {
+  json_t *reply = ctl_command(c, "caps");
+  if (!reply)
+    return EXIT_FAILED;
+  if (o->json) {
+    json_t *doc = json_pack("{s:s, s:O}", "schema", CTL_SCHEMA_CAPS, "devices",
+                            json_object_get(reply, "devices"));
+    print_json(doc);
+    json_decref(doc);
+  } else {
+    ctl_print_caps(stdout, reply);
+  }
+  json_decref(reply);
+  return 0;
+}
+
+/* Checked before connecting, so a refused request never reaches nicsecd. */
+static int check_keys(const struct opts *o) {
+  if (!o->wireshark || o->json) {
+    fprintf(stderr, "nicsecctl: keys are shown only as Wireshark tables: nicsecctl keys "
+                    "--wireshark\n");
+    return EXIT_USAGE;
+  }
+  if (geteuid() != 0) {
+    fprintf(stderr, "nicsecctl: only root may export keys\n");
+    return EXIT_FAILED;
+  }
+  return 0;
+}
+
+static int cmd_keys(struct ctl *c, const struct opts *o) {
+  (void)o; /* check_keys ran */
+  fprintf(stderr, "nicsecctl: WARNING: printing secret IKE and ESP keys. Anyone who reads them "
+                  "can decrypt this traffic and forge IKE messages; keep them out of logs and "
+                  "tickets, and delete them after use.\n");
+  json_t *reply = ctl_command(c, "keys");
+  if (!reply)
+    return EXIT_FAILED;
+  ctl_wireshark_write(stdout, reply);
+  json_decref(reply);
+  return 0;
+}
+
+/* ---- dispatch -------------------------------------------------------------------------------- */
+
+static int cmd_load(struct ctl *c, const struct opts *o) {
+  json_t *req = json_pack("{s:s}", "cmd", "load");
+  if (o->n_args)
+    json_object_set_new(req, "path", json_string(o->args[0]));
+  return ctl_cmd_simple(c, req, NULL, false);
+}
+
+static int cmd_initiate(struct ctl *c, const struct opts *o) {
+  return ctl_cmd_initiate(c, o->args[0], o->child, o->timeout, o->wait);
+}
+
+static int cmd_terminate(struct ctl *c, const struct opts *o) {
+  return ctl_cmd_terminate(c, o->args[0], o->timeout, o->wait);
+}
+
+static int cmd_list_ike(struct ctl *c, const struct opts *o) {
+  return ctl_cmd_list_ike(c, o->json);
+}
+
+static int cmd_stats(struct ctl *c, const struct opts *o) {
+  return ctl_cmd_simple(c, json_pack("{s:s}", "cmd", "stats"), "stats", o->json);
+}
+
+static const struct verb {
+  const char *name;
+  int min_args, max_args;
+  int (*run)(struct ctl *c, const struct opts *o);
+  int (*check)(const struct opts *o); /* before connecting; NULL = none */
+} verbs[] = {
+    {"load", 0, 1, cmd_load, NULL},
+    {"initiate", 1, 1, cmd_initiate, NULL},
+    {"terminate", 1, 1, cmd_terminate, NULL},
+    {"list-sas", 0, 0, cmd_list_ike, NULL},
+    {"stats", 0, 0, cmd_stats, NULL},
+    {"sa", 1, 2, cmd_sa, NULL},
+    {"audit", 0, 0, cmd_audit, NULL},
+    {"watch", 0, 0, cmd_watch, NULL},
+    {"metrics", 0, 0, cmd_metrics, NULL},
+    {"caps", 0, 0, cmd_caps, NULL},
+    {"keys", 0, 0, cmd_keys, check_keys},
+};
 
 int main(int argc, char **argv) {
   struct ctl c = {.fd = -1};
   struct opts o;
   int rc = parse(argc, argv, &c, &o);
   if (rc != 0)
-    return rc > 0 ? 0 : 2;
-  bool needs_arg = strcmp(o.verb, "initiate") == 0 || strcmp(o.verb, "terminate") == 0;
-  if (needs_arg && !o.arg) {
-    usage(stderr);
-    return 2;
+    return rc > 0 ? 0 : EXIT_USAGE;
+  const struct verb *v = NULL;
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0] && !v; i++)
+    if (strcmp(verbs[i].name, o.verb) == 0)
+      v = &verbs[i];
+  if (!v) {
+    bad_usage("unknown command '%s'", o.verb);
+    return EXIT_USAGE;
   }
+  if (o.n_args < v->min_args || o.n_args > v->max_args) {
+    fprintf(stderr, "nicsecctl: %s takes %d to %d arguments, not %d (nicsecctl --help)\n",
+            v->name, v->min_args, v->max_args, o.n_args);
+    return EXIT_USAGE;
+  }
+  if (v->check && (rc = v->check(&o)) != 0)
+    return rc;
   if (ctl_connect(&c) != 0)
-    return 2;
-  if (strcmp(o.verb, "load") == 0) {
-    json_t *req = json_pack("{s:s}", "cmd", "load");
-    if (o.arg)
-      json_object_set_new(req, "path", json_string(o.arg));
-    rc = cmd_simple(&c, req, NULL, false);
-  } else if (strcmp(o.verb, "initiate") == 0) {
-    rc = cmd_initiate(&c, o.arg, o.child, o.timeout, o.wait);
-  } else if (strcmp(o.verb, "terminate") == 0) {
-    rc = cmd_terminate(&c, o.arg, o.timeout, o.wait);
-  } else if (strcmp(o.verb, "list-sas") == 0) {
-    rc = cmd_list(&c, o.json);
-  } else if (strcmp(o.verb, "stats") == 0) {
-    rc = cmd_simple(&c, json_pack("{s:s}", "cmd", "stats"), "stats", o.json);
-  } else {
-    usage(stderr);
-    rc = 2;
-  }
-  close(c.fd);
+    return EXIT_USAGE;
+  rc = v->run(&c, &o);
+  ctl_close(&c);
   return rc;
 }

@@ -54,6 +54,9 @@ static bool spi_in_use(const struct nd_engine *e, uint32_t spi) {
   for (const struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all) {
     if (sa->child_spi == spi)
       return true;
+    bool ccs_child = sa->req.kind == ND_REQ_CREATE_CHILD || sa->req.kind == ND_REQ_REKEY_CHILD;
+    if (ccs_child && sa->ccs.spi == spi)
+      return true;
     for (size_t i = 0; i < sa->n_children; i++)
       if (sa->children[i].spi_in == spi)
         return true;
@@ -61,19 +64,30 @@ static bool spi_in_use(const struct nd_engine *e, uint32_t spi) {
   return false;
 }
 
+/* Inbound SPIs walk the device's window from a random start: an SPI comes back only after
+ * the whole window was used, long after its SA (and any packet for it) is gone, and never while
+ * an SA with it still exists (draining ones included). Returns 0 when the window is full. */
 uint32_t nd_child_alloc_spi(struct nd_engine *e) {
   const struct nicsec_hal_caps *caps = e->hal ? nicsec_hal_caps(e->hal) : NULL;
   /* Inbound SPIs must lie in the device's window (some NICs index their SA table by SPI). */
   uint64_t lo = caps && caps->spi_min > 256 ? caps->spi_min : 256;
   uint64_t hi = caps && caps->spi_max >= lo ? caps->spi_max : UINT32_MAX;
-  for (;;) {
+  uint64_t size = hi - lo + 1;
+  if (e->spi_cursor < lo || e->spi_cursor > hi) {
     uint32_t r;
     if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
       abort(); /* no randomness: nothing safe is left to do */
-    uint32_t spi = (uint32_t)(lo + r % (hi - lo + 1));
+    e->spi_cursor = (uint32_t)(lo + r % size);
+  }
+  for (uint64_t tries = 0; tries < size && tries < (1u << 20); tries++) {
+    uint32_t spi = e->spi_cursor;
+    e->spi_cursor = spi >= hi ? (uint32_t)lo : spi + 1;
     if (!spi_in_use(e, spi))
       return spi;
   }
+  ND_ERROR("no free inbound SPI in the device's window %llu..%llu", (unsigned long long)lo,
+           (unsigned long long)hi);
+  return 0;
 }
 
 /* ---- HAL descriptions ---------------------------------------------------------------------- */
@@ -150,6 +164,9 @@ static void describe_common(const struct nd_engine *e, const struct nd_child_sa 
   h->encap.enabled = child->encap;
   h->esn = child->sel.has_esn && child->sel.esn == 1;
   h->initial_seq = 0;
+  /* Packet/byte lifetimes are counted by the device; it reports crossings as events. */
+  h->limits = (struct nicsec_hal_limits){child->cfg->rekey_packets, child->cfg->life_packets,
+                                         child->cfg->rekey_bytes, child->cfg->life_bytes};
 }
 
 /* Key (cipher key, then the 4-octet salt) of one direction. */
@@ -240,6 +257,20 @@ static void log_install_error(const struct nd_child_sa *child, enum nicsec_hal_e
 
 bool nd_child_install(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child_sa *child,
                       bool exchange_initiator) {
+  return nd_child_install_with(e, sa, child, exchange_initiator, NULL, false);
+}
+
+/* Keeps the outbound description for later (rekey responder, make-before-break). */
+static bool hold_outbound(struct nd_child_sa *child, const struct nicsec_hal_sa *out) {
+  child->pending_out = malloc(sizeof *child->pending_out);
+  if (child->pending_out)
+    *child->pending_out = *out;
+  return child->pending_out != NULL;
+}
+
+bool nd_child_install_with(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child_sa *child,
+                           bool exchange_initiator, const struct nd_keymat_in *kin,
+                           bool defer_outbound) {
   if (!e->hal) {
     ND_ERROR("child %s: no HAL device", child->cfg->name);
     return false;
@@ -247,11 +278,15 @@ bool nd_child_install(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child
   child->encap = sa->natt;
   struct ike_child_transforms t = {child->sel.encr, child->sel.encr_bits, IKE_INTEG_NONE};
   struct ike_child_keys keys = {0};
+  /* The IKE_AUTH child uses the IKE_SA_INIT nonces; CREATE_CHILD_SA its own (and g^ir). */
+  struct ike_bytes g_ir = kin && kin->shared ? ike_secret_view(kin->shared) : ike_bytes_of(NULL, 0);
   enum ike_crypto_status st = ike_kdf_child_keys(
-      sa->xf.prf, &sa->keys.sk_d, &t, NULL, 0, ike_bytes_of(sa->ni, sa->ni_len),
-      ike_bytes_of(sa->nr, sa->nr_len), &keys);
+      sa->xf.prf, &sa->keys.sk_d, &t, &g_ir, kin && kin->shared ? 1 : 0,
+      kin ? ike_bytes_of(kin->ni, kin->ni_len) : ike_bytes_of(sa->ni, sa->ni_len),
+      kin ? ike_bytes_of(kin->nr, kin->nr_len) : ike_bytes_of(sa->nr, sa->nr_len), &keys);
   struct nicsec_hal_sa sas[2];
   bool ok = st == IKE_CRYPTO_OK && describe(e, sa, child, &keys, exchange_initiator, sas);
+  ok = ok && (!defer_outbound || hold_outbound(child, &sas[1]));
   ike_child_keys_free(&keys);
   if (!ok) {
     OPENSSL_cleanse(sas, sizeof sas);
@@ -261,19 +296,27 @@ bool nd_child_install(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child
   }
   nicsec_hal_sa_id ids[2] = {0, 0};
   enum nicsec_hal_err errs[2] = {NICSEC_HAL_OK, NICSEC_HAL_OK};
-  enum nicsec_hal_err rc = nicsec_hal_sa_add(e->hal, sas, 2, ids, errs);
-  for (int i = 0; i < 2 && rc == NICSEC_HAL_OK && e->key_export; i++)
+  size_t n_sas = defer_outbound ? 1 : 2;
+  enum nicsec_hal_err rc = nicsec_hal_sa_add(e->hal, sas, n_sas, ids, errs);
+  for (size_t i = 0; i < 2 && rc == NICSEC_HAL_OK && e->key_export; i++)
     export_key(e->key_export, &sas[i]);
+  for (size_t i = 0; i < n_sas && rc == NICSEC_HAL_OK; i++) { /* kept without keys, for the audit */
+    child->hal_desc[i] = sas[i];
+    OPENSSL_cleanse(child->hal_desc[i].key, sizeof child->hal_desc[i].key);
+    OPENSSL_cleanse(child->hal_desc[i].salt, sizeof child->hal_desc[i].salt);
+  }
   OPENSSL_cleanse(sas, sizeof sas);
   if (rc != NICSEC_HAL_OK) {
     log_install_error(child, rc, errs);
     e->stats.child_install_failed++;
+    nd_child_uninstall_dir(e, child, NICSEC_HAL_DIR_OUT); /* wipes a held-back outbound */
     return false;
   }
   child->hal_in = ids[0];
   child->hal_out = ids[1];
   child->installed = true;
   child->installed_ms = e->now_ms;
+  child->keymat_ike_id = kin ? 0 : sa->id; /* nicsecctl keys can derive it again (control_keys.c) */
   e->stats.child_installed++;
   char proposal[96];
   nd_selected_describe(&child->sel, proposal, sizeof proposal);
@@ -309,22 +352,76 @@ static bool drain_and_free(struct nd_engine *e, nicsec_hal_sa_id id) {
   return true;
 }
 
+static void free_pending_out(struct nd_child_sa *child) {
+  if (!child->pending_out)
+    return;
+  OPENSSL_cleanse(child->pending_out, sizeof *child->pending_out);
+  free(child->pending_out);
+  child->pending_out = NULL;
+}
+
+/* Stop, then drain and free (two-phase delete); a busy drain is finished from the timer. */
+static void remove_sas(struct nd_engine *e, const nicsec_hal_sa_id *ids, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    enum nicsec_hal_err rc = ids[i] ? nicsec_hal_sa_stop(e->hal, ids[i]) : NICSEC_HAL_OK;
+    if (rc != NICSEC_HAL_OK)
+      ND_ERROR("HAL SA %llu stop: %s", (unsigned long long)ids[i], nicsec_hal_strerror(rc));
+  }
+  for (size_t i = 0; i < n; i++)
+    if (ids[i] && !drain_and_free(e, ids[i]))
+      queue_drain(e, ids[i]);
+}
+
 void nd_child_uninstall(struct nd_engine *e, struct nd_child_sa *child) {
+  free_pending_out(child);
   if (!child->installed || !e->hal)
     return;
   child->installed = false;
   nicsec_hal_sa_id ids[2] = {child->hal_in, child->hal_out};
   /* Stop steering both directions first, then drain and free (two-phase delete). */
-  for (int i = 0; i < 2; i++) {
-    enum nicsec_hal_err rc = nicsec_hal_sa_stop(e->hal, ids[i]);
-    if (rc != NICSEC_HAL_OK)
-      ND_ERROR("HAL SA %llu stop: %s", (unsigned long long)ids[i], nicsec_hal_strerror(rc));
-  }
-  for (int i = 0; i < 2; i++)
-    if (!drain_and_free(e, ids[i]))
-      queue_drain(e, ids[i]);
+  remove_sas(e, ids, 2);
+  child->hal_in = child->hal_out = 0;
   ND_INFO("child %s DELETED: SPIs %08x_i %08x_o", child->cfg ? child->cfg->name : "?",
           child->spi_in, child->spi_out);
+}
+
+/* ---- one direction at a time (rekeying, make-before-break) --------------------------------- */
+
+void nd_child_uninstall_dir(struct nd_engine *e, struct nd_child_sa *child,
+                            enum nicsec_hal_dir dir) {
+  if (dir == NICSEC_HAL_DIR_OUT)
+    free_pending_out(child);
+  nicsec_hal_sa_id *id = dir == NICSEC_HAL_DIR_IN ? &child->hal_in : &child->hal_out;
+  if (!e->hal || !*id)
+    return;
+  remove_sas(e, id, 1);
+  ND_INFO("child %s: %s SA %08x removed", child->cfg ? child->cfg->name : "?",
+          nicsec_hal_dir_name(dir), dir == NICSEC_HAL_DIR_IN ? child->spi_in : child->spi_out);
+  *id = 0;
+  child->installed = child->hal_in || child->hal_out;
+}
+
+bool nd_child_install_outbound(struct nd_engine *e, struct nd_child_sa *child) {
+  if (!child->pending_out)
+    return child->hal_out != 0;
+  nicsec_hal_sa_id id = 0;
+  enum nicsec_hal_err err = NICSEC_HAL_OK;
+  enum nicsec_hal_err rc = e->hal ? nicsec_hal_sa_add(e->hal, child->pending_out, 1, &id, &err)
+                                  : NICSEC_HAL_E_INVAL;
+  if (rc == NICSEC_HAL_OK) {
+    child->hal_out = id;
+    child->installed = true;
+    child->hal_desc[1] = *child->pending_out; /* kept without keys, for the audit */
+    OPENSSL_cleanse(child->hal_desc[1].key, sizeof child->hal_desc[1].key);
+    OPENSSL_cleanse(child->hal_desc[1].salt, sizeof child->hal_desc[1].salt);
+    ND_INFO("child %s: outbound SA %08x installed", child->cfg->name, child->spi_out);
+  } else {
+    ND_ERROR("child %s: the HAL refused the outbound SA: %s", child->cfg->name,
+             nicsec_hal_strerror(rc));
+    e->stats.child_install_failed++;
+  }
+  free_pending_out(child);
+  return rc == NICSEC_HAL_OK;
 }
 
 void nd_child_drain_pending(struct nd_engine *e) {

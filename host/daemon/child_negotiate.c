@@ -18,6 +18,14 @@ static size_t esp_without_ke(const struct nd_child_cfg *cfg, struct nd_proposal 
   return cfg->n_esp;
 }
 
+/* CREATE_CHILD_SA proposals keep their KE transforms (PFS, RFC 7296 1.3.1). */
+static size_t esp_list(const struct nd_child_cfg *cfg, bool with_ke, struct nd_proposal *out) {
+  if (!with_ke)
+    return esp_without_ke(cfg, out);
+  memcpy(out, cfg->esp, cfg->n_esp * sizeof *out);
+  return cfg->n_esp;
+}
+
 static void resolve(const struct nd_ts_cfg *cfg, size_t n, const struct nd_addr *addr,
                     struct nd_ts_list *out) {
   nd_ts_resolve(cfg, n, addr->family, addr->ip, out);
@@ -49,15 +57,16 @@ size_t nd_child_request_payloads(struct nd_ike_sa *sa, const struct nd_child_cfg
   return n;
 }
 
-uint16_t nd_child_check_response(struct nd_ike_sa *sa, const struct ike_chain *in,
-                                 struct nd_child_sa *child) {
+static uint16_t check_response(struct nd_ike_sa *sa, const struct ike_chain *in,
+                               struct nd_child_sa *child, bool with_ke) {
   union ike_payload_body sa_in, tsi, tsr;
   const struct nd_child_cfg *cfg = child->cfg;
   struct nd_proposal esp[ND_MAX_PROPOSALS];
   if (!nd_decode_first(in, IKE_PT_SA, &sa_in) || !nd_decode_first(in, IKE_PT_TSI, &tsi) ||
       !nd_decode_first(in, IKE_PT_TSR, &tsr))
     return IKE_N_INVALID_SYNTAX;
-  if (!nd_proposal_check_answer(esp, esp_without_ke(cfg, esp), &sa_in.sa, true, &child->sel))
+  if (!nd_proposal_check_answer(esp, esp_list(cfg, with_ke, esp), &sa_in.sa, !with_ke,
+                                &child->sel))
     return IKE_N_NO_PROPOSAL_CHOSEN;
   struct nd_ts_list local, remote;
   resolve(cfg->local_ts, cfg->n_local_ts, &sa->local, &local);
@@ -73,15 +82,25 @@ uint16_t nd_child_check_response(struct nd_ike_sa *sa, const struct ike_chain *i
   return 0;
 }
 
+uint16_t nd_child_check_response(struct nd_ike_sa *sa, const struct ike_chain *in,
+                                 struct nd_child_sa *child) {
+  return check_response(sa, in, child, false);
+}
+
+uint16_t nd_child_check_ccs_response(struct nd_ike_sa *sa, const struct ike_chain *in,
+                                     struct nd_child_sa *child) {
+  return check_response(sa, in, child, true);
+}
+
 /* ---- responder ---------------------------------------------------------------------------- */
 
 /* Tries one child configuration against the request. */
 static uint16_t try_child(struct nd_ike_sa *sa, const struct nd_child_cfg *cfg,
                           const union ike_payload_body *sa_in, const union ike_payload_body *tsi,
                           const union ike_payload_body *tsr, bool transport_requested,
-                          struct nd_child_sa *out) {
+                          bool with_ke, struct nd_child_sa *out) {
   struct nd_proposal esp[ND_MAX_PROPOSALS];
-  if (!nd_proposal_select(esp, esp_without_ke(cfg, esp), &sa_in->sa, true, &out->sel))
+  if (!nd_proposal_select(esp, esp_list(cfg, with_ke, esp), &sa_in->sa, !with_ke, &out->sel))
     return IKE_N_NO_PROPOSAL_CHOSEN;
   struct nd_ts_list local, remote;
   /* TSi describes the initiator's side, i.e. our remote side. */
@@ -100,9 +119,8 @@ static uint16_t try_child(struct nd_ike_sa *sa, const struct nd_child_cfg *cfg,
   return 0;
 }
 
-uint16_t nd_child_negotiate(struct nd_engine *e, struct nd_ike_sa *sa, const struct ike_chain *in,
-                            struct nd_child_sa *out) {
-  (void)e;
+static uint16_t negotiate(struct nd_ike_sa *sa, const struct ike_chain *in,
+                          const struct nd_child_cfg *only, bool with_ke, struct nd_child_sa *out) {
   union ike_payload_body sa_in, tsi, tsr;
   if (!nd_decode_first(in, IKE_PT_SA, &sa_in) || !nd_decode_first(in, IKE_PT_TSI, &tsi) ||
       !nd_decode_first(in, IKE_PT_TSR, &tsr))
@@ -110,13 +128,27 @@ uint16_t nd_child_negotiate(struct nd_engine *e, struct nd_ike_sa *sa, const str
   bool transport = ike_chain_find_notify(in, IKE_N_USE_TRANSPORT_MODE) >= 0;
   uint16_t best_error = IKE_N_NO_PROPOSAL_CHOSEN;
   for (size_t i = 0; i < sa->conn->n_children; i++) {
-    uint16_t error = try_child(sa, &sa->conn->children[i], &sa_in, &tsi, &tsr, transport, out);
+    const struct nd_child_cfg *cfg = &sa->conn->children[i];
+    if (only && cfg != only)
+      continue;
+    uint16_t error = try_child(sa, cfg, &sa_in, &tsi, &tsr, transport, with_ke, out);
     if (!error)
       return 0;
     if (error == IKE_N_TS_UNACCEPTABLE)
       best_error = error; /* the proposal matched: the selectors are the real problem */
   }
   return best_error;
+}
+
+uint16_t nd_child_negotiate(struct nd_engine *e, struct nd_ike_sa *sa, const struct ike_chain *in,
+                            struct nd_child_sa *out) {
+  (void)e;
+  return negotiate(sa, in, NULL, false, out);
+}
+
+uint16_t nd_child_negotiate_ccs(struct nd_ike_sa *sa, const struct ike_chain *in,
+                                const struct nd_child_cfg *only, struct nd_child_sa *out) {
+  return negotiate(sa, in, only, true, out);
 }
 
 size_t nd_child_response_payloads(const struct nd_child_sa *child, uint8_t spi_bytes[4],

@@ -99,6 +99,36 @@ static int parse_ts_list(struct vctx *v, const char *path, char **texts, unsigne
   return 0;
 }
 
+/* strongSwan's defaults: rekey after an hour, hard limit 10% later, jitter the difference. */
+static int convert_lifetimes(struct vctx *v, const char *path, const struct raw_child *raw,
+                             struct nd_child_cfg *out) {
+  char where[160];
+  out->rekey_time_s = raw->rekey_time ? *raw->rekey_time : 3600;
+  uint64_t life = raw->life_time ? *raw->life_time
+                                 : (uint64_t)out->rekey_time_s + out->rekey_time_s / 10;
+  out->life_time_s = life > UINT32_MAX ? UINT32_MAX : (uint32_t)life;
+  if (out->rekey_time_s && out->life_time_s && out->life_time_s <= out->rekey_time_s) {
+    field_path(where, sizeof where, "%s.life_time", path);
+    return fail(v, where, "must be above rekey_time (%u s), or 0 for no hard limit",
+                out->rekey_time_s);
+  }
+  uint32_t room = out->life_time_s ? out->life_time_s - out->rekey_time_s : out->rekey_time_s / 10;
+  out->rand_time_s = raw->rand_time ? *raw->rand_time : room;
+  if (out->rand_time_s > out->rekey_time_s)
+    out->rand_time_s = out->rekey_time_s;
+  out->rekey_bytes = raw->rekey_bytes ? *raw->rekey_bytes : 0;
+  out->life_bytes = raw->life_bytes ? *raw->life_bytes : 0;
+  out->rekey_packets = raw->rekey_packets ? *raw->rekey_packets : 0;
+  out->life_packets = raw->life_packets ? *raw->life_packets : 0;
+  if ((out->life_bytes && out->rekey_bytes > out->life_bytes) ||
+      (out->life_packets && out->rekey_packets > out->life_packets)) {
+    field_path(where, sizeof where, "%s.rekey_%s", path,
+               out->rekey_bytes > out->life_bytes ? "bytes" : "packets");
+    return fail(v, where, "the soft limit must not exceed the hard (life_) limit");
+  }
+  return 0;
+}
+
 static int convert_child(struct vctx *v, const char *path, const struct raw_child *raw,
                          struct nd_child_cfg *out) {
   char where[128];
@@ -120,6 +150,8 @@ static int convert_child(struct vctx *v, const char *path, const struct raw_chil
   out->mode = raw->mode ? *raw->mode : ND_MODE_TUNNEL;
   out->start_action = raw->start_action ? *raw->start_action : ND_START_NONE;
   out->replay_window = raw->replay_window ? *raw->replay_window : 32;
+  if (convert_lifetimes(v, path, raw, out))
+    return -1;
   if (out->start_action == ND_START_TRAP) {
     field_path(where, sizeof where, "%s.start_action", path);
     return fail(v, where, "'trap' needs acquire events from the datapath, which the offload HAL "
@@ -223,6 +255,7 @@ static int convert_conn(struct vctx *v, size_t index, const struct raw_conn *raw
   out->encap = raw->encap && *raw->encap;
   out->fragmentation = !raw->fragmentation || *raw->fragmentation;
   out->dpd_delay_s = raw->dpd_delay ? *raw->dpd_delay : 0;
+  out->rekey_time_s = raw->rekey_time ? *raw->rekey_time : 14400;
   field_path(where, sizeof where, "%s.local", path);
   if (convert_endpoint(v, where, raw->local, &out->local_addr, true, &out->local_id,
                        &out->local_auth, &out->local_pki))
@@ -303,6 +336,7 @@ static void apply_daemon_defaults(const struct raw_daemon *raw, struct nd_daemon
   out->retransmit_tries = raw && raw->retransmit_tries ? *raw->retransmit_tries : 5;
   out->half_open_threshold = raw && raw->half_open_threshold ? *raw->half_open_threshold : 100;
   out->fragment_size = raw && raw->fragment_size ? *raw->fragment_size : 1280;
+  out->inbound_drain_ms = raw && raw->inbound_drain_ms ? *raw->inbound_drain_ms : 2000;
 }
 
 static int convert_root(struct vctx *v, const struct raw_root *raw, struct nd_config *cfg) {

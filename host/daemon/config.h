@@ -7,6 +7,7 @@
  *     retransmit_tries: 5
  *     half_open_threshold: 100      # half-open IKE SAs before cookies are demanded (0 = always)
  *     fragment_size: 1280           # largest IP datagram of an IKE fragment (RFC 7383)
+ *     inbound_drain_ms: 2000        # a rekeyed inbound SA keeps receiving this long
  *   hal:
  *     backend: soft                 # a name registered with the offload HAL
  *     args: ""
@@ -18,6 +19,7 @@
  *       encap: false                 # force UDP encapsulation (pretend a NAT)
  *       fragmentation: true          # offer/accept IKE fragmentation (RFC 7383)
  *       dpd_delay: 30                # seconds of silence before a liveness check; 0 = off
+ *       rekey_time: 14400            # IKE SA rekey, seconds (0 = never)
  *       local:  { id: right@example.test, auth: psk }
  *       remote: { id: left@example.test, auth: psk }
  *       # or certificates (RFC 7427 signatures; files are PEM, relative to this file):
@@ -31,6 +33,13 @@
  *           mode: tunnel              # tunnel | transport
  *           start_action: none        # none | start | trap
  *           replay_window: 32
+ *           rekey_time: 3600          # seconds; soft lifetime (0 = never rekey)
+ *           life_time: 3960           # hard lifetime (default rekey_time + 10%)
+ *           rand_time: 360            # jitter below rekey_time (default life - rekey)
+ *           rekey_bytes: 0            # soft/hard byte and packet limits (HAL events)
+ *           life_bytes: 0
+ *           rekey_packets: 0
+ *           life_packets: 0
  *   secrets:
  *     - ids: [left@example.test, right@example.test]
  *       secret: "a shared key"       # or 0x-prefixed hex
@@ -70,6 +79,10 @@ struct nd_child_cfg {
   enum nd_child_mode mode;
   enum nd_start_action start_action;
   uint32_t replay_window;
+  /* Lifetimes (RFC 7296 2.8): rekey at the soft limit, delete at the hard one; 0 = none. The
+   * soft time is drawn from [rekey_time - rand_time, rekey_time] so peers do not collide. */
+  uint32_t rekey_time_s, life_time_s, rand_time_s;
+  uint64_t rekey_bytes, life_bytes, rekey_packets, life_packets;
 };
 
 struct nd_conn_cfg {
@@ -85,6 +98,7 @@ struct nd_conn_cfg {
   bool encap;
   bool fragmentation;
   uint32_t dpd_delay_s;
+  uint32_t rekey_time_s; /* IKE SA rekey (10% jitter below it); 0 = never */
   struct nd_child_cfg *children;
   size_t n_children;
 };
@@ -104,6 +118,7 @@ struct nd_daemon_cfg {
   uint32_t retransmit_tries;
   uint32_t half_open_threshold;
   uint32_t fragment_size;
+  uint32_t inbound_drain_ms; /* how long a replaced inbound SA keeps receiving after a rekey */
 };
 
 struct nd_hal_cfg {

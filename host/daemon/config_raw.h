@@ -29,6 +29,8 @@ struct raw_child {
   enum nd_child_mode *mode;
   enum nd_start_action *start_action;
   uint32_t *replay_window;
+  uint32_t *rekey_time, *life_time, *rand_time;
+  uint64_t *rekey_bytes, *life_bytes, *rekey_packets, *life_packets;
 };
 
 struct raw_conn {
@@ -41,6 +43,7 @@ struct raw_conn {
   bool *encap;
   bool *fragmentation;
   uint32_t *dpd_delay;
+  uint32_t *rekey_time;
   struct raw_endpoint *local;
   struct raw_endpoint *remote;
   struct raw_child *children;
@@ -60,6 +63,7 @@ struct raw_daemon {
   uint32_t *retransmit_tries;
   uint32_t *half_open_threshold;
   uint32_t *fragment_size;
+  uint32_t *inbound_drain_ms;
 };
 
 struct raw_hal {

@@ -25,6 +25,9 @@ static const cyaml_schema_value_t string_entry = {
   CYAML_FIELD_SEQUENCE_COUNT(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, structure, member,   \
                              n_##member, &string_entry, 0, CYAML_UNLIMITED)
 
+#define OPT_UINT(key, structure, member)                                                        \
+  CYAML_FIELD_UINT_PTR(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, structure, member)
+
 static const cyaml_schema_field_t endpoint_fields[] = {
     CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_endpoint, id,
                            1, CYAML_UNLIMITED),
@@ -49,6 +52,13 @@ static const cyaml_schema_field_t child_fields[] = {
                          CYAML_ARRAY_LEN(start_names)),
     CYAML_FIELD_UINT_PTR("replay_window", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                          struct raw_child, replay_window),
+    OPT_UINT("rekey_time", struct raw_child, rekey_time),
+    OPT_UINT("life_time", struct raw_child, life_time),
+    OPT_UINT("rand_time", struct raw_child, rand_time),
+    OPT_UINT("rekey_bytes", struct raw_child, rekey_bytes),
+    OPT_UINT("life_bytes", struct raw_child, life_bytes),
+    OPT_UINT("rekey_packets", struct raw_child, rekey_packets),
+    OPT_UINT("life_packets", struct raw_child, life_packets),
     CYAML_FIELD_END};
 
 static const cyaml_schema_value_t child_entry = {
@@ -68,6 +78,7 @@ static const cyaml_schema_field_t conn_fields[] = {
                          encap),
     CYAML_FIELD_UINT_PTR("dpd_delay", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_conn,
                          dpd_delay),
+    OPT_UINT("rekey_time", struct raw_conn, rekey_time),
     CYAML_FIELD_BOOL_PTR("fragmentation", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                          struct raw_conn, fragmentation),
     CYAML_FIELD_MAPPING_PTR("local", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_conn,
@@ -106,6 +117,7 @@ static const cyaml_schema_field_t daemon_fields[] = {
                          struct raw_daemon, half_open_threshold),
     CYAML_FIELD_UINT_PTR("fragment_size", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                          struct raw_daemon, fragment_size),
+    OPT_UINT("inbound_drain_ms", struct raw_daemon, inbound_drain_ms),
     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t hal_fields[] = {

@@ -5,18 +5,28 @@
  *   {"cmd":"terminate","conn":"peer"}                     -> {"ok":true,"ike_sas":N}
  *   {"cmd":"list-sas"}                                     -> {"ok":true,"ike_sas":[...]}
  *   {"cmd":"stats"}                                        -> {"ok":true,"stats":{...}}
- * Failures: {"ok":false,"error":"<sentence>"}. Keys never appear in any answer. */
+ *   {"cmd":"sa-table"}       -> {"ok":true,"devices":[..],"device_sas":[..],"daemon_sas":[..]}
+ *   {"cmd":"caps"}           -> {"ok":true,"devices":[{capabilities}]}
+ *   {"cmd":"metrics"}        -> {"ok":true,"stats":{...},"devices":[{drops, datapath}]}
+ *   {"cmd":"keys"}           -> {"ok":true,"ike_sas":[..],"esp_sas":[..]}   (root only)
+ *   {"cmd":"test-hal",...}   -> test-only, see control_test.c
+ * Failures: {"ok":false,"error":"<sentence>"}. Keys appear in the answer to "keys" only, which
+ * only root may ask for; that answer is wiped from memory once sent. The fields of sa-table are
+ * documented in tools/schema/sa-list.json. */
 #include <arpa/inet.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
-#include "daemon.h"
+#include "control_internal.h"
 
-static json_t *error_reply(const char *text) {
+json_t *nd_ctl_error(const char *text) {
   return json_pack("{s:b, s:s}", "ok", 0, "error", text);
 }
 
-static json_t *ok_reply(void) {
+json_t *nd_ctl_ok(void) {
   return json_pack("{s:b}", "ok", 1);
 }
 
@@ -117,10 +127,10 @@ static json_t *cmd_load(struct nd_daemon *d, const json_t *req) {
   const char *path = json_string_value(json_object_get(req, "path"));
   char err[600];
   if (nd_daemon_reload(d, path ? path : d->config_path, err, sizeof err) != 0)
-    return error_reply(err);
+    return nd_ctl_error(err);
   if (path)
     snprintf(d->config_path, sizeof d->config_path, "%s", path);
-  json_t *reply = ok_reply();
+  json_t *reply = nd_ctl_ok();
   json_object_set_new(reply, "connections",
                       json_integer((json_int_t)nd_engine_config(d->engine)->n_conns));
   return reply;
@@ -131,44 +141,145 @@ static json_t *cmd_initiate(struct nd_daemon *d, const json_t *req) {
   const char *child = json_string_value(json_object_get(req, "child"));
   char err[200];
   if (!conn)
-    return error_reply("initiate needs \"conn\"");
+    return nd_ctl_error("initiate needs \"conn\"");
   if (nd_engine_initiate(d->engine, nd_now_ms(), conn, child, err, sizeof err) != 0)
-    return error_reply(err);
-  return ok_reply();
+    return nd_ctl_error(err);
+  return nd_ctl_ok();
 }
 
 static json_t *cmd_terminate(struct nd_daemon *d, const json_t *req) {
   const char *conn = json_string_value(json_object_get(req, "conn"));
   char err[200];
   if (!conn)
-    return error_reply("terminate needs \"conn\"");
+    return nd_ctl_error("terminate needs \"conn\"");
   int n = nd_engine_terminate(d->engine, nd_now_ms(), conn, err, sizeof err);
   if (n < 0)
-    return error_reply(err);
-  json_t *reply = ok_reply();
+    return nd_ctl_error(err);
+  json_t *reply = nd_ctl_ok();
   json_object_set_new(reply, "ike_sas", json_integer(n));
   return reply;
 }
 
+static json_t *cmd_list_sas(struct nd_daemon *d, const json_t *req) {
+  (void)req;
+  json_t *reply = nd_ctl_ok();
+  json_object_set_new(reply, "ike_sas", nd_sas_json(d->engine));
+  return reply;
+}
+
+static json_t *cmd_stats(struct nd_daemon *d, const json_t *req) {
+  (void)req;
+  json_t *reply = nd_ctl_ok();
+  json_object_set_new(reply, "stats", stats_json(d));
+  return reply;
+}
+
+static json_t *cmd_caps(struct nd_daemon *d, const json_t *req) {
+  (void)req;
+  return nd_ctl_caps(d);
+}
+
+static json_t *cmd_metrics(struct nd_daemon *d, const json_t *req) {
+  (void)req;
+  return nd_ctl_metrics(d);
+}
+
+static json_t *text_sa_table(struct nd_daemon *d, const struct nd_peer *peer, struct nd_sb *out) {
+  (void)peer;
+  return nd_ctl_sa_table(d, out);
+}
+
+/* Each command answers either with a jansson object (json) or, for answers too large or too
+ * secret for jansson's allocations, with text written straight into a buffer (text). */
+static const struct control_cmd {
+  const char *name;
+  json_t *(*json)(struct nd_daemon *d, const json_t *req);
+  json_t *(*text)(struct nd_daemon *d, const struct nd_peer *peer, struct nd_sb *out);
+  bool test_only;
+} commands[] = {
+    {"load", cmd_load, NULL, false},
+    {"initiate", cmd_initiate, NULL, false},
+    {"terminate", cmd_terminate, NULL, false},
+    {"list-sas", cmd_list_sas, NULL, false},
+    {"stats", cmd_stats, NULL, false},
+    {"sa-table", NULL, text_sa_table, false},
+    {"caps", cmd_caps, NULL, false},
+    {"metrics", cmd_metrics, NULL, false},
+    {"keys", NULL, nd_ctl_keys, false},
+    {"test-hal", nd_ctl_test_hal, NULL, true},
+};
+
+static const struct control_cmd *find_command(const char *name) {
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+/* Test-only commands exist only when the operator (a test) started nicsecd with them on. */
+static bool test_commands_enabled(void) {
+  const char *v = getenv("NICSECD_TEST_COMMANDS");
+  return v && strcmp(v, "1") == 0;
+}
+
 json_t *nd_control_handle(struct nd_daemon *d, const json_t *request) {
-  const char *cmd = json_string_value(json_object_get(request, "cmd"));
-  if (!cmd)
-    return error_reply("request needs a \"cmd\" string");
-  if (strcmp(cmd, "load") == 0)
-    return cmd_load(d, request);
-  if (strcmp(cmd, "initiate") == 0)
-    return cmd_initiate(d, request);
-  if (strcmp(cmd, "terminate") == 0)
-    return cmd_terminate(d, request);
-  if (strcmp(cmd, "list-sas") == 0) {
-    json_t *reply = ok_reply();
-    json_object_set_new(reply, "ike_sas", nd_sas_json(d->engine));
-    return reply;
+  const char *name = json_string_value(json_object_get(request, "cmd"));
+  if (!name)
+    return nd_ctl_error("request needs a \"cmd\" string");
+  const struct control_cmd *cmd = find_command(name);
+  if (!cmd || (cmd->test_only && !test_commands_enabled()))
+    return nd_ctl_error("unknown command (load, initiate, terminate, list-sas, stats, sa-table, "
+                        "caps, metrics, keys)");
+  if (cmd->json)
+    return cmd->json(d, request);
+  return nd_ctl_error("this command needs the control socket");
+}
+
+static struct nd_peer peer_of(int fd) {
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  struct nd_peer peer = {.uid = (uid_t)-1};
+  if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+    peer.uid = cred.uid;
+  return peer;
+}
+
+/* Text commands answer into sb; everything else goes through nd_control_handle. */
+static void answer_into(struct nd_daemon *d, int fd, const json_t *req, struct nd_sb *sb) {
+  const char *name = json_string_value(json_object_get(req, "cmd"));
+  const struct control_cmd *cmd = name ? find_command(name) : NULL;
+  json_t *reply = NULL;
+  if (cmd && cmd->text) {
+    struct nd_peer peer = peer_of(fd);
+    reply = cmd->text(d, &peer, sb);
+  } else {
+    reply = nd_control_handle(d, req);
   }
-  if (strcmp(cmd, "stats") == 0) {
-    json_t *reply = ok_reply();
-    json_object_set_new(reply, "stats", stats_json(d));
-    return reply;
+  if (reply) {
+    char *text = json_dumps(reply, JSON_COMPACT);
+    json_decref(reply);
+    nd_sb_wipe_free(sb); /* whatever a failed text handler left, and its failure flag */
+    nd_sb_lit(sb, text ? text : "{\"ok\":false,\"error\":\"out of memory\"}");
+    free(text);
   }
-  return error_reply("unknown command (load, initiate, terminate, list-sas, stats)");
+}
+
+char *nd_control_answer(struct nd_daemon *d, int fd, const char *line, size_t *len) {
+  struct nd_sb sb = {0};
+  json_error_t jerr;
+  json_t *req = json_loads(line, 0, &jerr);
+  if (req && json_is_object(req))
+    answer_into(d, fd, req, &sb);
+  else
+    nd_sb_lit(&sb, "{\"ok\":false,\"error\":\"request is not a JSON object\"}");
+  json_decref(req);
+  nd_sb_raw(&sb, "\n", 1);
+  *len = sb.len;
+  return nd_sb_take(&sb);
+}
+
+void nd_control_answer_free(char *text, size_t len) {
+  if (text)
+    OPENSSL_cleanse(text, len); /* the "keys" answer carries key material */
+  free(text);
 }

@@ -41,6 +41,10 @@ uint64_t nd_now_ms(void);
 
 /* control.c: one JSON request -> one JSON response (never NULL). */
 json_t *nd_control_handle(struct nd_daemon *d, const json_t *request);
+/* One request line from control connection fd -> the answer line (newline included, *len
+ * octets); free it with nd_control_answer_free, which wipes it (it may carry keys). */
+char *nd_control_answer(struct nd_daemon *d, int fd, const char *line, size_t *len);
+void nd_control_answer_free(char *text, size_t len);
 /* The IKE and Child SAs of an engine as JSON (keys never included). */
 json_t *nd_sas_json(const struct nd_engine *e);
 /* Loads the configuration file again; *err_text gets the formatted error. */

@@ -15,23 +15,28 @@ enum { BUCKETS = 4096 };
 /* Each exchange message our state machine accepts: (exchange, request/response, states) ->
  * handler, next state. Anything not listed is dropped before a handler sees it. The first
  * IKE_SA_INIT request of a peer reaches row 1 with a freshly allocated responder SA. */
+#define LIVE_STATES (ND_ST(ND_IKE_ESTABLISHED) | ND_ST(ND_IKE_REKEYED))
+
 static const struct nd_transition transitions[] = {
     {IKE_EXCH_IKE_SA_INIT, false, ND_ST(ND_IKE_NONE), nd_init_request, ND_IKE_INIT_DONE},
     {IKE_EXCH_IKE_SA_INIT, true, ND_ST(ND_IKE_INIT_SENT), nd_init_response, ND_IKE_AUTH_SENT},
     {IKE_EXCH_IKE_AUTH, false, ND_ST(ND_IKE_INIT_DONE), nd_auth_request, ND_IKE_ESTABLISHED},
     {IKE_EXCH_IKE_AUTH, true, ND_ST(ND_IKE_AUTH_SENT), nd_auth_response, ND_IKE_ESTABLISHED},
-    {IKE_EXCH_INFORMATIONAL, false, ND_ST(ND_IKE_ESTABLISHED) | ND_ST(ND_IKE_DELETING),
-     nd_info_request, ND_IKE_ESTABLISHED},
-    {IKE_EXCH_INFORMATIONAL, true, ND_ST(ND_IKE_ESTABLISHED) | ND_ST(ND_IKE_DELETING),
-     nd_info_response, ND_IKE_ESTABLISHED},
-    {IKE_EXCH_CREATE_CHILD_SA, false, ND_ST(ND_IKE_ESTABLISHED), nd_create_child_request,
+    {IKE_EXCH_INFORMATIONAL, false, LIVE_STATES | ND_ST(ND_IKE_DELETING), nd_info_request,
      ND_IKE_ESTABLISHED},
+    {IKE_EXCH_INFORMATIONAL, true, LIVE_STATES | ND_ST(ND_IKE_DELETING), nd_info_response,
+     ND_IKE_ESTABLISHED},
+    /* A replaced (REKEYED) IKE SA still answers: TEMPORARY_FAILURE, and the outcome of our
+     * own rekey request that crossed the peer's (RFC 7296 2.8, 2.25). */
+    {IKE_EXCH_CREATE_CHILD_SA, false, LIVE_STATES, nd_create_child_request, ND_IKE_ESTABLISHED},
+    {IKE_EXCH_CREATE_CHILD_SA, true, LIVE_STATES, nd_create_child_response, ND_IKE_ESTABLISHED},
 };
 
 static const char *const state_names[ND_IKE__COUNT] = {
     [ND_IKE_NONE] = "CREATED",         [ND_IKE_INIT_SENT] = "CONNECTING",
     [ND_IKE_INIT_DONE] = "CONNECTING", [ND_IKE_AUTH_SENT] = "CONNECTING",
     [ND_IKE_ESTABLISHED] = "ESTABLISHED", [ND_IKE_DELETING] = "DELETING",
+    [ND_IKE_REKEYED] = "REKEYED",
     [ND_IKE_DEAD] = "DESTROYING",
 };
 
@@ -111,6 +116,15 @@ void nd_sa_rehash(struct nd_engine *e, struct nd_ike_sa *sa) {
   e->buckets[b] = sa;
 }
 
+void nd_sa_set_local_spi(struct nd_engine *e, struct nd_ike_sa *sa, uint64_t spi) {
+  unhash(e, sa);
+  if (sa->initiator)
+    sa->spi_i = spi;
+  else
+    sa->spi_r = spi;
+  nd_sa_rehash(e, sa);
+}
+
 struct nd_ike_sa *nd_sa_find_by_local_spi(const struct nd_engine *e, uint64_t spi) {
   for (struct nd_ike_sa *sa = e->buckets[bucket_of(e, spi)]; sa; sa = sa->next_in_bucket)
     if (local_spi(sa) == spi && sa->state != ND_IKE_DEAD)
@@ -178,6 +192,7 @@ static void sa_free(struct nd_engine *e, struct nd_ike_sa *sa) {
   nd_dg_free(&sa->req.dg);
   nd_dg_free(&sa->resp.dg);
   nd_frag_reset(sa);
+  nd_ccs_clear(sa);
   free(sa->children);
   cfg_release(sa->cfg_ref);
   free(sa);
@@ -435,9 +450,16 @@ void nd_engine_tick(struct nd_engine *e, uint64_t now_ms) {
       nd_sa_destroy(e, sa, "half-open IKE SA timed out");
       continue;
     }
+    nd_life_tick(e, sa);
+    if (sa->state == ND_IKE_DEAD)
+      continue;
     nd_info_dpd_check(e, sa);
     nd_info_run_pending(e, sa);
   }
+  nd_life_poll_hal(e);
+  for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
+    if (sa->state != ND_IKE_DEAD)
+      nd_info_run_pending(e, sa); /* work the HAL events queued */
   nd_child_drain_pending(e);
   reap_dead(e);
 }
@@ -455,6 +477,8 @@ uint64_t nd_engine_next_timer(const struct nd_engine *e) {
       next = earlier(next, sa->created_ms + ND_HALF_OPEN_TIMEOUT_MS);
     if (sa->state == ND_IKE_ESTABLISHED && sa->conn->dpd_delay_s && sa->req.kind == ND_REQ_NONE)
       next = earlier(next, sa->last_rx_ms + (uint64_t)sa->conn->dpd_delay_s * 1000);
+    if (sa->state != ND_IKE_DEAD)
+      next = earlier(next, nd_life_next_timer(e, sa));
   }
   return next;
 }
@@ -534,7 +558,8 @@ static void child_view(const struct nd_engine *e, const struct nd_child_sa *c,
   memset(v, 0, sizeof *v);
   v->id = c->id;
   v->name = c->cfg->name;
-  v->state = c->installed ? "INSTALLED" : "DELETED";
+  v->state = c->state == ND_CHILD_LIVE && !c->installed ? "DELETED"
+                                                        : nd_child_state_name(c->state);
   v->mode = c->transport ? "transport" : "tunnel";
   v->encap = c->encap;
   v->spi_in = c->spi_in;

@@ -59,12 +59,28 @@ int nd_engine_initiate(struct nd_engine *e, uint64_t now_ms, const char *conn, c
 int nd_engine_terminate(struct nd_engine *e, uint64_t now_ms, const char *conn, char *err,
                         size_t err_len);
 
+/* Rekeying and deleting on demand (RFC 7296 1.3.2, 1.3.3, 1.4.1); lifetimes do the same on their
+ * own. Each queues the work on every established IKE SA of the connection (child NULL: all its
+ * Child SAs) and sends it when the request window is free. Return the number of SAs affected,
+ * or -1 (err says why). */
+int nd_engine_rekey_child(struct nd_engine *e, uint64_t now_ms, const char *conn,
+                          const char *child, char *err, size_t err_len);
+int nd_engine_rekey_ike(struct nd_engine *e, uint64_t now_ms, const char *conn, char *err,
+                        size_t err_len);
+/* Removes the Child SA from the HAL at once, then tells the peer (INFORMATIONAL Delete). */
+int nd_engine_delete_child(struct nd_engine *e, uint64_t now_ms, const char *conn,
+                           const char *child, char *err, size_t err_len);
+/* A further Child SA on the established IKE SA (CREATE_CHILD_SA). Returns 0 or -1. */
+int nd_engine_create_child(struct nd_engine *e, uint64_t now_ms, const char *conn,
+                           const char *child, char *err, size_t err_len);
+
 /* ---- read-only views for listings (no keys) ------------------------------------------------ */
 
 struct nd_child_view {
   uint64_t id;
   const char *name;
-  const char *state;  /* "INSTALLED", "DELETED" */
+  const char *state;  /* "INSTALLED", "REKEYED" (replaced, inbound draining), "DELETING",
+                         "REDUNDANT" (rekey collision loser), "DELETED" */
   const char *mode;   /* "tunnel", "transport" */
   bool encap;         /* ESP in UDP */
   uint32_t spi_in, spi_out;

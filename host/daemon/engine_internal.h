@@ -15,7 +15,7 @@
 enum {
   ND_NONCE_LEN = 32,
   ND_MAX_MSG = 65535,
-  ND_MAX_CHILDREN = 8,
+  ND_MAX_CHILDREN = 16, /* live Child SAs plus those being rekeyed, drained or deleted */
   ND_COOKIE_MAX = 64,
   ND_MAX_INIT_RETRIES = 4,      /* COOKIE / INVALID_KE_PAYLOAD restarts of one IKE_SA_INIT */
   ND_HALF_OPEN_TIMEOUT_MS = 30000,
@@ -35,6 +35,7 @@ enum nd_ike_state {
   ND_IKE_AUTH_SENT,    /* initiator: IKE_AUTH request outstanding */
   ND_IKE_ESTABLISHED,
   ND_IKE_DELETING,     /* our Delete of the IKE SA is outstanding */
+  ND_IKE_REKEYED,      /* replaced by a rekey: its Child SAs moved, our Delete of it pending */
   ND_IKE_DEAD,         /* to be freed at the end of the current event */
   ND_IKE__COUNT
 };
@@ -48,10 +49,34 @@ enum nd_request_kind {
   ND_REQ_DPD,
   ND_REQ_DELETE_IKE,
   ND_REQ_DELETE_CHILD,
+  ND_REQ_CREATE_CHILD, /* CREATE_CHILD_SA: a new Child SA */
+  ND_REQ_REKEY_CHILD,  /* CREATE_CHILD_SA with REKEY_SA */
+  ND_REQ_REKEY_IKE,    /* CREATE_CHILD_SA rekeying the IKE SA */
 };
 
 /* Work that waits for the request window (one outstanding request, RFC 7296 2.3). */
-enum { ND_PENDING_DELETE_IKE = 1u << 0, ND_PENDING_DPD = 1u << 1 };
+enum {
+  ND_PENDING_DELETE_IKE = 1u << 0,
+  ND_PENDING_DPD = 1u << 1,
+  ND_PENDING_REKEY_IKE = 1u << 2,
+};
+
+/* Where a Child SA is in its life (README.md, "Rekeying", has the sequence). */
+enum nd_child_state {
+  ND_CHILD_LIVE = 0,  /* carries traffic (the responder of a rekey may still hold its outbound
+                         back in pending_out until the old SA is deleted) */
+  ND_CHILD_REKEYED,   /* replaced: no outbound any more; inbound kept for in-flight packets */
+  ND_CHILD_DELETING,  /* removed from the HAL; a Delete is queued or outstanding */
+  ND_CHILD_REDUNDANT, /* created by the losing exchange of a rekey collision; being deleted */
+};
+
+/* KEYMAT inputs of a Child SA made by CREATE_CHILD_SA (RFC 7296 2.17): that exchange's nonces
+ * and, with PFS, the fresh shared secret. */
+struct nd_keymat_in {
+  const uint8_t *ni, *nr;
+  size_t ni_len, nr_len;
+  const struct ike_secret *shared; /* NULL without PFS */
+};
 
 struct nd_child_sa {
   uint64_t id;
@@ -65,6 +90,20 @@ struct nd_child_sa {
   struct nd_ts_list local_ts, remote_ts;
   nicsec_hal_sa_id hal_in, hal_out;
   uint64_t installed_ms;
+  struct nicsec_hal_sa hal_desc[2]; /* in, out as installed; key and salt zeroed (audit) */
+  uint64_t keymat_ike_id; /* KEYMAT came from this IKE SA's IKE_SA_INIT nonces (0: other) */
+  /* ---- lifecycle: rekeying and lifetimes (lifecycle.c, exchange_create.c) ---- */
+  enum nd_child_state state;
+  uint64_t rekey_of;                  /* id of the Child SA this one replaces (0: none) */
+  struct nicsec_hal_sa *pending_out;  /* rekey responder: outbound held back (keys; wiped) */
+  uint64_t rekey_at_ms, expire_at_ms; /* soft (jittered) and hard lifetime; 0 = none */
+  uint64_t retry_at_ms;               /* rekey retry after TEMPORARY_FAILURE (0 = none) */
+  unsigned retries;
+  bool rekey_wanted;                  /* a rekey waits for the request window */
+  bool delete_queued;                 /* a Delete of it waits for the request window */
+  uint64_t drain_until_ms;            /* REKEYED: when the old inbound SA leaves the HAL */
+  uint64_t activate_at_ms;            /* new Child SA (responder): outbound installed then, or
+                                         at the peer's next request, whichever comes first */
 };
 
 /* A message as sent: one datagram, or the fragments of an RFC 7383 fragmented message kept
@@ -84,6 +123,25 @@ struct nd_request {
   unsigned retransmits;
   uint64_t next_ms; /* next retransmission (or give-up) time */
   uint32_t child_spi; /* ND_REQ_DELETE_CHILD: our inbound SPI being deleted */
+};
+
+/* Our outstanding CREATE_CHILD_SA (kinds ND_REQ_CREATE_CHILD / REKEY_CHILD / REKEY_IKE). */
+struct nd_ccs {
+  const struct nd_child_cfg *cfg; /* Child SAs: the configuration */
+  uint64_t old_child_id;          /* REKEY_CHILD: the Child SA being replaced */
+  uint32_t spi;                   /* Child SAs: our new inbound SPI */
+  uint64_t ike_spi;               /* REKEY_IKE: our SPI of the new IKE SA */
+  uint16_t ke_method;             /* 0: no KE payload (Child SA without PFS) */
+  struct ike_ke *ke;
+  uint8_t nonce[IKE_NONCE_MAX];
+  size_t nonce_len;
+  unsigned ke_retries;
+  /* RFC 7296 2.8: the peer rekeyed the same SA meanwhile; its exchange's lowest nonce and what
+   * it created here decide which of the two new SAs is redundant. */
+  bool collided;
+  uint8_t peer_min_nonce[IKE_NONCE_MAX];
+  size_t peer_min_len;
+  uint64_t peer_new_id; /* Child SA id or IKE SA id */
 };
 
 struct nd_response_cache {
@@ -147,6 +205,14 @@ struct nd_ike_sa {
   uint32_t child_spi;                         /* initiator: its inbound SPI, sent in SAi2 */
   struct nd_child_sa *children; /* heap, up to ND_MAX_CHILDREN */
   size_t n_children;
+  /* CREATE_CHILD_SA and IKE SA rekeying */
+  struct nd_ccs ccs;             /* valid while one of the CREATE_CHILD_SA requests is out */
+  uint64_t rekey_at_ms;          /* IKE SA soft lifetime (jittered); 0 = none */
+  uint64_t ike_retry_at_ms;      /* IKE rekey retry after TEMPORARY_FAILURE */
+  unsigned ike_retries;
+  uint64_t successor_id;         /* an IKE SA the peer's rekey created, not adopted yet */
+  uint64_t redundant_until_ms;   /* collision loser's IKE SA: dropped if never deleted */
+  const struct nd_child_cfg *create_wanted; /* a new Child SA waits for the request window */
   /* timing */
   uint64_t created_ms, established_ms, last_rx_ms;
 };
@@ -182,6 +248,7 @@ struct nd_engine {
   FILE *key_export;               /* operator opt-in, see nd_engine_export_esp_keys() */
   struct nd_pending_free *draining;
   size_t n_draining, cap_draining;
+  uint32_t spi_cursor;            /* next inbound SPI to try (see nd_child_alloc_spi) */
   /* Heap buffers of ND_MAX_MSG octets, always written before they are read. */
   uint8_t *scratch;   /* decrypted plaintext of the message being handled */
   uint8_t *inner_buf; /* plaintext of the message being built */
@@ -214,6 +281,8 @@ const char *nd_ike_state_name(enum nd_ike_state s);
 void nd_set_state(struct nd_ike_sa *sa, enum nd_ike_state s);
 struct nd_ike_sa *nd_sa_new(struct nd_engine *e, const struct nd_conn_cfg *conn, bool initiator);
 void nd_sa_rehash(struct nd_engine *e, struct nd_ike_sa *sa);
+/* Changes the SPI an SA is found by (ours), keeping the table consistent. */
+void nd_sa_set_local_spi(struct nd_engine *e, struct nd_ike_sa *sa, uint64_t spi);
 struct nd_ike_sa *nd_sa_find_by_local_spi(const struct nd_engine *e, uint64_t spi);
 /* A responder SA still in IKE_SA_INIT for this initiator SPI and peer address. */
 struct nd_ike_sa *nd_sa_find_half_open(const struct nd_engine *e, uint64_t spi_i,
@@ -309,16 +378,86 @@ enum nd_hres nd_auth_response(struct nd_engine *e, struct nd_ike_sa *sa, struct 
 
 enum nd_hres nd_info_request(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
 enum nd_hres nd_info_response(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+/* CREATE_CHILD_SA request: IKE rekey (ike_rekey.c) or Child SA (exchange_create.c). */
 enum nd_hres nd_create_child_request(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
 /* Starts queued work (Delete, DPD) when the request window is free. */
 void nd_info_run_pending(struct nd_engine *e, struct nd_ike_sa *sa);
 void nd_info_dpd_check(struct nd_engine *e, struct nd_ike_sa *sa);
+
+/* ---- exchange_create.c: CREATE_CHILD_SA for Child SAs (new and rekey), both roles ---------- */
+
+/* Starts our CREATE_CHILD_SA for a new Child SA (old == NULL) or a rekey of old. */
+int nd_ccs_start_child(struct nd_engine *e, struct nd_ike_sa *sa, const struct nd_child_cfg *cfg,
+                       struct nd_child_sa *old);
+enum nd_hres nd_create_child_response(struct nd_engine *e, struct nd_ike_sa *sa,
+                                      struct nd_rx *rx);
+/* The peer's Child SA request (new or REKEY_SA); IKE rekeys go to nd_ike_rekey_request. */
+enum nd_hres nd_ccs_child_request(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+/* Answers a CREATE_CHILD_SA request with one error notify (and the REKEY_SA-free body). */
+void nd_ccs_refuse(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx, uint16_t error,
+                   const uint8_t *data, size_t len);
+/* Frees the state of our outstanding CREATE_CHILD_SA (KE private value, nonce). */
+void nd_ccs_clear(struct nd_ike_sa *sa);
+/* Lowest nonce rule of RFC 7296 2.8: true when the exchange with lowest nonce a lost against b. */
+bool nd_nonce_loses(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
+/* The lower of two nonces (memcmp over the shorter length, then the shorter one). */
+void nd_nonce_min(const uint8_t *x, size_t x_len, const uint8_t *y, size_t y_len,
+                  const uint8_t **out, size_t *out_len);
+/* Fresh nonce for CREATE_CHILD_SA. */
+bool nd_random_nonce(uint8_t *out, size_t *len);
+
+/* ---- ike_rekey.c: rekeying the IKE SA (RFC 7296 1.3.2, 2.18), collisions (2.8) ------------ */
+
+int nd_ike_rekey_start(struct nd_engine *e, struct nd_ike_sa *sa);
+enum nd_hres nd_ike_rekey_request(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+enum nd_hres nd_ike_rekey_response(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
+/* The old IKE SA is going (Delete from the peer, or lost): a new SA its peer's rekey created
+ * takes its Child SAs first. */
+void nd_ike_rekey_adopt(struct nd_engine *e, struct nd_ike_sa *old);
+/* A request other than its Delete arrived on n: if n is a new SA from the peer's rekey that is
+ * not adopted yet, the peer uses it, so it takes the Child SAs now. */
+void nd_ike_peer_uses(struct nd_engine *e, struct nd_ike_sa *n);
+/* Moves every Child SA of from to to. */
+void nd_ike_move_children(struct nd_ike_sa *from, struct nd_ike_sa *to);
+struct nd_ike_sa *nd_sa_by_id(const struct nd_engine *e, uint64_t id);
+/* Whether sa is busy with a Child SA exchange (then an IKE rekey must wait, 2.25). */
+bool nd_ike_child_exchange_active(const struct nd_ike_sa *sa);
+
+/* ---- lifecycle.c: lifetimes, HAL events, retries, the queue of rekeys and deletes ---------- */
+
+/* Soft/hard lifetimes of a freshly installed Child SA (rekey_time with jitter, life_time). */
+void nd_life_child_start(struct nd_engine *e, struct nd_child_sa *child);
+/* IKE SA rekey time of a freshly established IKE SA. */
+void nd_life_ike_start(struct nd_engine *e, struct nd_ike_sa *sa);
+/* Timers and HAL events; run from nd_engine_tick. */
+void nd_life_tick(struct nd_engine *e, struct nd_ike_sa *sa);
+void nd_life_poll_hal(struct nd_engine *e);
+uint64_t nd_life_next_timer(const struct nd_engine *e, const struct nd_ike_sa *sa);
+/* Starts the next queued rekey or Child SA Delete when the request window is free. Returns
+ * true when a request was sent. */
+bool nd_life_run_queued(struct nd_engine *e, struct nd_ike_sa *sa);
+/* TEMPORARY_FAILURE: the next attempt after an exponential, jittered backoff. */
+uint64_t nd_life_backoff_ms(struct nd_engine *e, unsigned retries);
+/* The old Child SA of a rekey is going: its successor's outbound SA (held back by the responder
+ * of the rekey) is installed, the old outbound removed, the old inbound drained. */
+void nd_child_retire(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child_sa *old);
+/* Removes a Child SA from the HAL at once and queues its Delete (hard expiry, operator). */
+void nd_child_delete_now(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child_sa *child,
+                         const char *why);
+struct nd_child_sa *nd_child_by_id(struct nd_ike_sa *sa, uint64_t id);
+/* A request from the peer arrived: it has our answers, so new Child SAs we answered may send. */
+void nd_life_peer_spoke(struct nd_engine *e, struct nd_ike_sa *sa);
+const char *nd_child_state_name(enum nd_child_state s);
 
 /* ---- keys.c ------------------------------------------------------------------------------ */
 
 /* From the IKE_SA_INIT result (selection, nonces, SPIs, shared secret): SK_* and the two SK
  * ciphers for our role. */
 bool nd_keys_derive(struct nd_ike_sa *sa, const struct ike_secret *shared);
+/* Keys of an IKE SA made by rekeying old (RFC 7296 2.18): SKEYSEED = prf(SK_d (old), g^ir (new)
+ * | Ni | Nr) with the old SA's PRF, then the usual prf+ with the new SPIs and nonces. */
+bool nd_keys_derive_rekey(struct nd_ike_sa *sa, const struct nd_ike_sa *old,
+                          const struct ike_secret *shared);
 /* InitiatorSignedOctets / ResponderSignedOctets (RFC 7296 2.15) for an ID payload body;
  * heap-allocated, *len octets. */
 uint8_t *nd_keys_signed_octets(const struct nd_ike_sa *sa, bool for_initiator,
@@ -364,6 +503,16 @@ uint32_t nd_child_alloc_spi(struct nd_engine *e);
  * all-or-none batch. exchange_initiator: we sent the request that created the child. */
 bool nd_child_install(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child_sa *child,
                       bool exchange_initiator);
+/* The same for a CREATE_CHILD_SA child: KEYMAT from kin (that exchange's nonces, the PFS
+ * secret). With defer_outbound only the inbound SA is installed and the outbound description is
+ * kept in child->pending_out for nd_child_install_outbound (make-before-break, rekey responder). */
+bool nd_child_install_with(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child_sa *child,
+                           bool exchange_initiator, const struct nd_keymat_in *kin,
+                           bool defer_outbound);
+bool nd_child_install_outbound(struct nd_engine *e, struct nd_child_sa *child);
+/* Two-phase HAL delete of one direction (and the held-back outbound, for NICSEC_HAL_DIR_OUT). */
+void nd_child_uninstall_dir(struct nd_engine *e, struct nd_child_sa *child,
+                            enum nicsec_hal_dir dir);
 /* Two-phase HAL delete of both directions; keys are wiped by the backend. */
 void nd_child_uninstall(struct nd_engine *e, struct nd_child_sa *child);
 /* Frees entries whose drain was still busy. */
@@ -392,5 +541,11 @@ size_t nd_child_response_payloads(const struct nd_child_sa *child, uint8_t spi_b
  * error notify type for the log. */
 uint16_t nd_child_check_response(struct nd_ike_sa *sa, const struct ike_chain *in,
                                  struct nd_child_sa *child);
+/* CREATE_CHILD_SA variants: the proposals keep their KE transforms (PFS). only: the one child
+ * configuration a rekey must match (NULL: any of the connection's). */
+uint16_t nd_child_check_ccs_response(struct nd_ike_sa *sa, const struct ike_chain *in,
+                                     struct nd_child_sa *child);
+uint16_t nd_child_negotiate_ccs(struct nd_ike_sa *sa, const struct ike_chain *in,
+                                const struct nd_child_cfg *only, struct nd_child_sa *out);
 
 #endif

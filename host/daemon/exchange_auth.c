@@ -50,6 +50,7 @@ static void mark_established(struct nd_engine *e, struct nd_ike_sa *sa) {
   nd_identity_format(&sa->peer_id, peer, sizeof peer);
   sa->established_ms = e->now_ms;
   e->stats.ike_established++;
+  nd_life_ike_start(e, sa);
   ND_INFO("ike#%llu (%s) ESTABLISHED %s <-> %s '%s', SPIs %016llx_i %016llx_r%s",
           (unsigned long long)sa->id, sa->conn->name, local, remote, peer,
           (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
@@ -77,6 +78,8 @@ static void initiator_child(struct nd_engine *e, struct nd_ike_sa *sa, const str
   }
   if (!nd_child_install(e, sa, child, true))
     nd_child_remove(sa, child);
+  else
+    nd_life_child_start(e, child);
 }
 
 enum nd_hres nd_auth_response(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx) {
@@ -188,6 +191,8 @@ static uint16_t responder_child(struct nd_engine *e, struct nd_ike_sa *sa, const
     child->spi_in = nd_child_alloc_spi(e);
     if (!nd_child_install(e, sa, child, false))
       error = IKE_N_NO_PROPOSAL_CHOSEN; /* the HAL refused it; the log says why */
+    else
+      nd_life_child_start(e, child);
   }
   if (error) {
     nd_child_remove(sa, child);

@@ -1,5 +1,5 @@
-/* INFORMATIONAL (RFC 7296 1.4): Delete of the IKE SA and of Child SAs, liveness checks (an
- * empty INFORMATIONAL, 2.4), and the answer to CREATE_CHILD_SA, which nicsecd does not do yet. */
+/* INFORMATIONAL (RFC 7296 1.4): Delete of the IKE SA and of Child SAs (including the old SA of a
+ * rekey and the redundant one of a collision), and liveness checks (an empty INFORMATIONAL, 2.4). */
 #include <string.h>
 
 #include "engine_internal.h"
@@ -13,6 +13,41 @@ static void put_be32(uint8_t *p, uint32_t v) {
   p[3] = (uint8_t)v;
 }
 
+static bool has_successor(const struct nd_ike_sa *sa, const struct nd_child_sa *old) {
+  for (size_t i = 0; i < sa->n_children; i++)
+    if (sa->children[i].rekey_of == old->id && sa->children[i].state == ND_CHILD_LIVE)
+      return true;
+  return false;
+}
+
+/* One Child SA the peer deletes. Returns whether our inbound SPI goes into the answer: not for
+ * an SA we are deleting ourselves (RFC 7296 1.4.1: the answer is then empty for it). */
+static bool delete_child(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child_sa *child) {
+  switch (child->state) {
+  case ND_CHILD_REKEYED: /* both deleted the replaced SA: the inbound drains as planned */
+    child->delete_queued = false;
+    if (!child->drain_until_ms)
+      child->drain_until_ms = e->now_ms + sa->cfg_ref->cfg.daemon.inbound_drain_ms;
+    return false;
+  case ND_CHILD_DELETING:
+    if (child->delete_queued || sa->req.child_spi != child->spi_in) {
+      nd_child_remove(sa, child); /* nothing of it is in the HAL any more */
+    }
+    return false;
+  case ND_CHILD_LIVE:
+    if (has_successor(sa, child)) { /* the rekey is complete: make-before-break switch */
+      nd_child_retire(e, sa, child);
+      return true;
+    }
+    break;
+  case ND_CHILD_REDUNDANT:
+    break;
+  }
+  nd_child_uninstall(e, child);
+  nd_child_remove(sa, child);
+  return true;
+}
+
 /* Deletes the Child SAs a peer's ESP Delete payload names (by the peer's inbound SPIs, i.e. our
  * outbound ones) and collects our inbound SPIs of those pairs for the answer. */
 static void delete_children(struct nd_engine *e, struct nd_ike_sa *sa,
@@ -22,11 +57,24 @@ static void delete_children(struct nd_engine *e, struct nd_ike_sa *sa,
     struct nd_child_sa *child = nd_child_by_spi_out(sa, ike_delete_spi32(del, i));
     if (!child)
       continue; /* already gone (e.g. deleted by both sides at once): nothing to answer */
-    if (*n_ours < MAX_DELETE_SPIS)
-      put_be32(our_spis + 4 * (*n_ours)++, child->spi_in);
-    nd_child_uninstall(e, child);
-    nd_child_remove(sa, child);
+    uint32_t spi_in = child->spi_in;
+    if (delete_child(e, sa, child) && *n_ours < MAX_DELETE_SPIS)
+      put_be32(our_spis + 4 * (*n_ours)++, spi_in);
   }
+}
+
+/* The answer to our Delete of a Child SA: a replaced one drains, a deleted one is gone. */
+static void child_delete_done(struct nd_engine *e, struct nd_ike_sa *sa, uint32_t spi_in) {
+  struct nd_child_sa *child = nd_child_by_spi_in(sa, spi_in);
+  if (!child)
+    return;
+  if (child->state == ND_CHILD_REKEYED) {
+    if (!child->drain_until_ms)
+      child->drain_until_ms = e->now_ms + sa->cfg_ref->cfg.daemon.inbound_drain_ms;
+    return;
+  }
+  nd_child_uninstall(e, child);
+  nd_child_remove(sa, child);
 }
 
 enum nd_hres nd_info_request(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx) {
@@ -34,6 +82,10 @@ enum nd_hres nd_info_request(struct nd_engine *e, struct nd_ike_sa *sa, struct n
   uint8_t our_spis[4 * MAX_DELETE_SPIS];
   size_t n_ours = 0;
   bool delete_ike = false;
+  union ike_payload_body first_del;
+  if (!nd_decode_first(in, IKE_PT_DELETE, &first_del) || first_del.del.protocol != IKE_PROTO_IKE)
+    nd_ike_peer_uses(e, sa);
+  nd_life_peer_spoke(e, sa);
   for (size_t i = 0; i < in->count; i++) {
     union ike_payload_body body;
     const struct ike_payload_ref *ref = &in->payloads[i];
@@ -55,6 +107,7 @@ enum nd_hres nd_info_request(struct nd_engine *e, struct nd_ike_sa *sa, struct n
   size_t n = !delete_ike && n_ours ? 1 : 0;
   nd_send_response(e, sa, rx, &out, n); /* empty for DPD and for the IKE SA's Delete */
   if (delete_ike) {
+    nd_ike_rekey_adopt(e, sa); /* a pending rekey of ours or the peer's takes the Child SAs */
     nd_sa_destroy(e, sa, "deleted by the peer");
     return ND_HR_DESTROY;
   }
@@ -64,6 +117,7 @@ enum nd_hres nd_info_request(struct nd_engine *e, struct nd_ike_sa *sa, struct n
 enum nd_hres nd_info_response(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx) {
   (void)rx;
   enum nd_request_kind kind = sa->req.kind;
+  uint32_t child_spi = sa->req.child_spi;
   nd_request_done(sa);
   switch (kind) {
   case ND_REQ_DELETE_IKE:
@@ -72,22 +126,12 @@ enum nd_hres nd_info_response(struct nd_engine *e, struct nd_ike_sa *sa, struct 
   case ND_REQ_DPD:
     ND_DEBUG("ike#%llu: peer is alive", (unsigned long long)sa->id);
     return ND_HR_STAY;
+  case ND_REQ_DELETE_CHILD:
+    child_delete_done(e, sa, child_spi);
+    return ND_HR_STAY;
   default:
     return ND_HR_STAY;
   }
-}
-
-/* RFC 7296 1.3: a responder unwilling to create more Child SAs says NO_ADDITIONAL_SAS. Rekeying
- * is not implemented yet, so every CREATE_CHILD_SA gets this answer and nothing changes. */
-enum nd_hres nd_create_child_request(struct nd_engine *e, struct nd_ike_sa *sa,
-                                     struct nd_rx *rx) {
-  union ike_payload_body n;
-  nd_notify_body(&n, IKE_PROTO_NONE, IKE_N_NO_ADDITIONAL_SAS, NULL, 0);
-  struct ike_payload_out out = nd_out(IKE_PT_NOTIFY, &n);
-  ND_WARN("ike#%llu: CREATE_CHILD_SA refused (rekeying is not implemented)",
-          (unsigned long long)sa->id);
-  nd_send_response(e, sa, rx, &out, 1);
-  return ND_HR_STAY;
 }
 
 static void start_delete_ike(struct nd_engine *e, struct nd_ike_sa *sa) {
@@ -107,13 +151,16 @@ static void start_delete_ike(struct nd_engine *e, struct nd_ike_sa *sa) {
 }
 
 void nd_info_run_pending(struct nd_engine *e, struct nd_ike_sa *sa) {
-  if (sa->req.kind != ND_REQ_NONE || sa->state != ND_IKE_ESTABLISHED || !sa->pending)
+  if (sa->req.kind != ND_REQ_NONE ||
+      (sa->state != ND_IKE_ESTABLISHED && sa->state != ND_IKE_REKEYED))
     return;
   if (sa->pending & ND_PENDING_DELETE_IKE) {
     sa->pending = 0;
     start_delete_ike(e, sa);
     return;
   }
+  if (nd_life_run_queued(e, sa) || sa->state != ND_IKE_ESTABLISHED)
+    return;
   if (sa->pending & ND_PENDING_DPD) {
     sa->pending &= ~(unsigned)ND_PENDING_DPD;
     ND_DEBUG("ike#%llu: liveness check", (unsigned long long)sa->id);

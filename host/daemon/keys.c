@@ -25,23 +25,22 @@ static bool make_ciphers(struct nd_ike_sa *sa) {
                            &sa->open) == IKE_CRYPTO_OK;
 }
 
-bool nd_keys_derive(struct nd_ike_sa *sa, const struct ike_secret *shared) {
+static void set_transforms(struct nd_ike_sa *sa) {
   sa->xf = (struct ike_sa_transforms){
       .encr = sa->ike_sel.encr,
       .encr_key_bits = sa->ike_sel.encr_bits,
       .prf = sa->ike_sel.prf,
       .integ = sa->ike_sel.has_integ ? sa->ike_sel.integ : IKE_INTEG_NONE,
   };
+}
+
+/* SK_* = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) and the SK ciphers; consumes nothing. */
+static bool keys_from_skeyseed(struct nd_ike_sa *sa, const struct ike_secret *skeyseed) {
   uint8_t spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
   put_be64(spi_i, sa->spi_i);
   put_be64(spi_r, sa->spi_r);
-  struct ike_secret skeyseed = {0};
   struct ike_bytes ni = ike_bytes_of(sa->ni, sa->ni_len), nr = ike_bytes_of(sa->nr, sa->nr_len);
-  enum ike_crypto_status st =
-      ike_kdf_skeyseed(sa->xf.prf, ni, nr, ike_secret_view(shared), &skeyseed);
-  if (st == IKE_CRYPTO_OK)
-    st = ike_kdf_sa_keys(&sa->xf, &skeyseed, ni, nr, spi_i, spi_r, &sa->keys);
-  ike_secret_free(&skeyseed);
+  enum ike_crypto_status st = ike_kdf_sa_keys(&sa->xf, skeyseed, ni, nr, spi_i, spi_r, &sa->keys);
   if (st != IKE_CRYPTO_OK) {
     ND_ERROR("ike#%llu: key derivation failed: %s", (unsigned long long)sa->id,
              ike_crypto_strerror(st));
@@ -52,6 +51,41 @@ bool nd_keys_derive(struct nd_ike_sa *sa, const struct ike_secret *shared) {
     return false;
   }
   return true;
+}
+
+bool nd_keys_derive(struct nd_ike_sa *sa, const struct ike_secret *shared) {
+  set_transforms(sa);
+  struct ike_secret skeyseed = {0};
+  struct ike_bytes ni = ike_bytes_of(sa->ni, sa->ni_len), nr = ike_bytes_of(sa->nr, sa->nr_len);
+  enum ike_crypto_status st =
+      ike_kdf_skeyseed(sa->xf.prf, ni, nr, ike_secret_view(shared), &skeyseed);
+  bool ok = st == IKE_CRYPTO_OK && keys_from_skeyseed(sa, &skeyseed);
+  if (st != IKE_CRYPTO_OK)
+    ND_ERROR("ike#%llu: SKEYSEED failed: %s", (unsigned long long)sa->id, ike_crypto_strerror(st));
+  ike_secret_free(&skeyseed);
+  return ok;
+}
+
+bool nd_keys_derive_rekey(struct nd_ike_sa *sa, const struct nd_ike_sa *old,
+                          const struct ike_secret *shared) {
+  set_transforms(sa);
+  /* Both steps use the old SA's PRF when the PRF changes (as strongSwan does); our proposals
+   * for a rekey are the configured ones, so in practice it does not change. */
+  struct ike_secret skeyseed = {0};
+  struct ike_bytes g_ir = ike_secret_view(shared);
+  enum ike_crypto_status st =
+      ike_kdf_rekey_skeyseed(old->xf.prf, &old->keys.sk_d, &g_ir, 1,
+                             ike_bytes_of(sa->ni, sa->ni_len), ike_bytes_of(sa->nr, sa->nr_len),
+                             &skeyseed);
+  uint16_t new_prf = sa->xf.prf;
+  sa->xf.prf = old->xf.prf;
+  bool ok = st == IKE_CRYPTO_OK && keys_from_skeyseed(sa, &skeyseed);
+  sa->xf.prf = new_prf;
+  if (st != IKE_CRYPTO_OK)
+    ND_ERROR("ike#%llu: rekey SKEYSEED failed: %s", (unsigned long long)sa->id,
+             ike_crypto_strerror(st));
+  ike_secret_free(&skeyseed);
+  return ok;
 }
 
 uint8_t *nd_keys_signed_octets(const struct nd_ike_sa *sa, bool for_initiator,

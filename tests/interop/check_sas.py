@@ -87,6 +87,9 @@ def main():
     ap.add_argument("--child", default="net")
     ap.add_argument("--nicsec-role", choices=["initiator", "responder"], required=True)
     ap.add_argument("--encap", choices=["yes", "no"], default="yes")
+    # After a rekey the Child SA's keys follow the role in the CREATE_CHILD_SA exchange that
+    # made it, which need not be the role in the IKE SA.
+    ap.add_argument("--key-role", choices=["initiator", "responder"])
     args = ap.parse_args()
 
     ike, child = parse_swanctl_raw(open(args.swanctl).read(), args.conn)
@@ -125,7 +128,7 @@ def main():
         theirs = charon_child_keys(open(args.charon_log).read())
         exported = nicsec_exported_keys(open(args.keys).read())
         # nicsecd's outbound SA carries the initiator's key when nicsecd initiated, and so on.
-        out_role = "initiator" if args.nicsec_role == "initiator" else "responder"
+        out_role = args.key_role or args.nicsec_role
         in_role = "responder" if out_role == "initiator" else "initiator"
         got_out = exported.get(kid["spi_out"], (None, None, None))[2]
         got_in = exported.get(kid["spi_in"], (None, None, None))[2]

@@ -132,7 +132,7 @@ static void collect(void *ctx, const struct nd_ike_view *ike, const struct nd_ch
     return;
   struct h_ike *o = &l->out[l->n++];
   o->ike = *ike;
-  o->n_children = n_children < 4 ? n_children : 4;
+  o->n_children = n_children < 8 ? n_children : 8;
   memcpy(o->child, children, o->n_children * sizeof children[0]);
 }
 
@@ -174,4 +174,49 @@ void h_config(char *buf, size_t cap, int side, const char *ike, const char *esp,
            "    secret: \"%s\"\n",
            extra_daemon ? extra_daemon : "", me, peer, ike, extra_conn ? extra_conn : "", my_id,
            peer_id, my_net, peer_net, esp, psk ? psk : "a pre-shared key of some length");
+}
+
+size_t h_pending(const struct harness *h) {
+  return h->n_queued;
+}
+
+const struct h_packet *h_peek(const struct harness *h, size_t i) {
+  return i < h->n_queued ? &h->queue[i] : NULL;
+}
+
+static bool take(struct harness *h, size_t i, struct h_packet *out) {
+  if (i >= h->n_queued)
+    return false;
+  *out = h->queue[i];
+  memmove(h->queue + i, h->queue + i + 1, (h->n_queued - i - 1) * sizeof h->queue[0]);
+  h->n_queued--;
+  return true;
+}
+
+bool h_deliver_at(struct harness *h, size_t i) {
+  struct h_packet p;
+  if (!take(h, i, &p))
+    return false;
+  deliver(h, &p);
+  free(p.msg);
+  return true;
+}
+
+bool h_drop_at(struct harness *h, size_t i) {
+  struct h_packet p;
+  if (!take(h, i, &p))
+    return false;
+  free(p.msg);
+  return true;
+}
+
+bool h_duplicate_at(struct harness *h, size_t i) {
+  if (i >= h->n_queued)
+    return false;
+  struct h_packet copy = h->queue[i];
+  copy.msg = malloc(copy.len);
+  memcpy(copy.msg, h->queue[i].msg, copy.len);
+  deliver(h, &copy);
+  free(copy.msg);
+  return true;
 }

@@ -43,10 +43,20 @@ void h_advance(struct harness *h, uint64_t t);
 /* Re-delivers a copy of the last message side i sent. */
 void h_replay_last(struct harness *h, int side);
 
+/* Scripted delivery: the queue in sending order; each call acts on the message at index i
+ * (false when there is none). deliver removes and delivers it, drop removes it, duplicate
+ * delivers a copy and leaves it queued (it arrives again later). Leaving a message queued while
+ * others are delivered is a delay or a reorder. */
+size_t h_pending(const struct harness *h);
+const struct h_packet *h_peek(const struct harness *h, size_t i);
+bool h_deliver_at(struct harness *h, size_t i);
+bool h_drop_at(struct harness *h, size_t i);
+bool h_duplicate_at(struct harness *h, size_t i);
+
 /* What an engine holds, from nd_engine_visit(). */
 struct h_ike {
   struct nd_ike_view ike;
-  struct nd_child_view child[4];
+  struct nd_child_view child[8];
   size_t n_children;
 };
 size_t h_list(const struct harness *h, int side, struct h_ike *out, size_t max);

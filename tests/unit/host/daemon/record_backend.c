@@ -68,6 +68,12 @@ static enum nicsec_hal_err rec_add(void *priv, const struct nicsec_hal_sa *sas, 
     errs[0] = NICSEC_HAL_E_TABLE_FULL;
     return NICSEC_HAL_E_TABLE_FULL;
   }
+  for (size_t k = 0; k < n && d->n_history < REC_MAX_HISTORY; k++) {
+    struct rec_added *a = &d->history[d->n_history++];
+    *a = (struct rec_added){.dir = sas[k].dir, .spi = sas[k].spi, .key_len = sas[k].key_len};
+    memcpy(a->key, sas[k].key, sizeof a->key);
+    memcpy(a->salt, sas[k].salt, sizeof a->salt);
+  }
   for (size_t k = 0, i = 0; k < n; i++) {
     if (d->entries[i].used)
       continue;
@@ -138,6 +144,16 @@ static enum nicsec_hal_err rec_dump(void *priv, nicsec_hal_dump_fn fn, void *ctx
   return NICSEC_HAL_OK;
 }
 
+static enum nicsec_hal_err rec_poll(void *priv, struct nicsec_hal_event *evs, size_t max,
+                                    size_t *n) {
+  struct rec_device *d = priv;
+  *n = d->n_events < max ? d->n_events : max;
+  memcpy(evs, d->events, *n * sizeof *evs);
+  memmove(d->events, d->events + *n, (d->n_events - *n) * sizeof *evs);
+  d->n_events -= *n;
+  return NICSEC_HAL_OK;
+}
+
 static const struct nicsec_hal_backend rec_backend = {
     .name = "record",
     .open = rec_open,
@@ -150,6 +166,7 @@ static const struct nicsec_hal_backend rec_backend = {
     .sa_stats = rec_stats,
     .dev_drops = rec_drops,
     .dump = rec_dump,
+    .poll_events = rec_poll,
 };
 
 void rec_register(void) {
@@ -172,4 +189,20 @@ size_t rec_active(const struct rec_device *d, enum nicsec_hal_dir dir, const str
         d->entries[i].sa.dir == dir)
       out[n++] = &d->entries[i];
   return n;
+}
+
+size_t rec_held(const struct rec_device *d) {
+  size_t n = 0;
+  for (size_t i = 0; i < REC_MAX_SAS; i++)
+    n += d->entries[i].used;
+  return n;
+}
+
+bool rec_inject_event(struct rec_device *d, enum nicsec_hal_event_type type, nicsec_hal_sa_id id) {
+  struct rec_entry *e = find(d, id);
+  if (!e || d->n_events == REC_MAX_EVENTS)
+    return false;
+  d->events[d->n_events++] = (struct nicsec_hal_event){
+      .type = type, .sa = id, .dir = e->sa.dir, .spi = e->sa.spi, .reqid = e->sa.reqid};
+  return true;
 }

@@ -1,0 +1,209 @@
+/* Tables for humans (see ctl_text.h). Every value comes from the JSON documents, so the text and
+ * the --json output can never disagree. */
+#include "ctl_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_model.h"
+
+static const char *str_of(const json_t *o, const char *key) {
+  const char *s = json_string_value(json_object_get(o, key));
+  return s ? s : "";
+}
+
+static long long int_of(const json_t *o, const char *key) {
+  return json_integer_value(json_object_get(o, key));
+}
+
+static bool present(const json_t *v) {
+  return v && !json_is_null(v);
+}
+
+void ctl_human(double v, char *out, size_t len) {
+  static const char units[] = " kMGTPE";
+  int u = 0;
+  while (v >= 999.95 && u < 6) {
+    v /= 1000;
+    u++;
+  }
+  if (u == 0)
+    snprintf(out, len, "%.0f", v);
+  else
+    snprintf(out, len, "%.1f%c", v, units[u]);
+}
+
+/* ---- sa list --------------------------------------------------------------------------------- */
+
+static const char *side_of(const json_t *sa) {
+  bool dev = present(json_object_get(sa, "device")), own = present(json_object_get(sa, "daemon"));
+  return dev && own ? "both" : dev ? "device" : "nicsecd";
+}
+
+void ctl_print_sa_list(FILE *f, const json_t *list) {
+  fprintf(f, "%-3s %-8s %-15s %-15s %-9s %-6s %-17s %3s %7s %7s %5s %7s %-8s %s\n", "DIR", "SPI",
+          "SRC", "DST", "MODE", "ENCAP", "ALG", "ESN", "PACKETS", "BYTES", "DROPS", "HANDLE",
+          "SEEN-BY", "CONN/CHILD");
+  size_t i;
+  json_t *sa;
+  json_array_foreach(json_object_get(list, "sas"), i, sa) {
+    const json_t *dev = json_object_get(sa, "device"), *own = json_object_get(sa, "daemon");
+    const json_t *any = present(dev) ? dev : own;
+    char pk[16] = "-", by[16] = "-", dr[16] = "-", owner[80] = "-";
+    if (present(dev)) {
+      ctl_human((double)int_of(dev, "packets"), pk, sizeof pk);
+      ctl_human((double)int_of(dev, "bytes"), by, sizeof by);
+      ctl_human((double)ctl_drops_total(json_object_get(dev, "drops")), dr, sizeof dr);
+    }
+    if (present(own))
+      snprintf(owner, sizeof owner, "%s/%s", str_of(own, "conn"), str_of(own, "child"));
+    fprintf(f, "%-3s %-8s %-15s %-15s %-9s %-6s %-17s %3s %7s %7s %5s %7lld %-8s %s\n",
+            str_of(sa, "dir"), str_of(sa, "spi"), str_of(any, "src"), str_of(any, "dst"),
+            str_of(any, "mode"), present(json_object_get(any, "encap")) ? "udp" : "-",
+            str_of(any, "alg"), json_is_true(json_object_get(any, "esn")) ? "yes" : "no", pk, by,
+            dr, int_of(any, "handle"), side_of(sa), owner);
+  }
+}
+
+/* ---- sa show --------------------------------------------------------------------------------- */
+
+static void value_text(const json_t *v, char *out, size_t len) {
+  if (!v || json_is_null(v)) {
+    snprintf(out, len, "-");
+  } else if (json_is_string(v)) {
+    snprintf(out, len, "%s", json_string_value(v));
+  } else {
+    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    snprintf(out, len, "%s", text ? text : "?");
+    free(text);
+  }
+}
+
+/* Fields listed in a fixed order, so the view reads the same for every SA. */
+static const char *const show_fields[] = {
+    "handle", "backend", "state",    "offloaded", "offload",      "mode",         "src",
+    "dst",    "encap",   "alg",      "key_bits",  "icv_bytes",    "esn",          "reqid",
+    "replay", "replay_window", "seq", "packets",  "bytes",        "drops",        "limits",
+    "lifetime_left", "last_use_s", "idle_s", "stats_age_ms", "ike_sa", "conn", "child",
+    "child_id", "age_s",
+};
+
+static void print_show_one(FILE *f, const json_t *sa) {
+  const json_t *dev = json_object_get(sa, "device"), *own = json_object_get(sa, "daemon");
+  fprintf(f, "SA %s %s (%s)\n", str_of(sa, "dir"), str_of(sa, "spi"), side_of(sa));
+  fprintf(f, "  %-14s %-44s %s\n", "FIELD", "DEVICE", "NICSECD");
+  for (size_t i = 0; i < sizeof show_fields / sizeof show_fields[0]; i++) {
+    const json_t *a = present(dev) ? json_object_get(dev, show_fields[i]) : NULL;
+    const json_t *b = present(own) ? json_object_get(own, show_fields[i]) : NULL;
+    if (!a && !b)
+      continue;
+    char ta[512], tb[512];
+    value_text(a, ta, sizeof ta);
+    value_text(b, tb, sizeof tb);
+    fprintf(f, "  %-14s %-44s %s\n", show_fields[i], a ? ta : "", b ? tb : "");
+  }
+}
+
+void ctl_print_sa_show(FILE *f, const json_t *list) {
+  size_t i;
+  json_t *sa;
+  json_array_foreach(json_object_get(list, "sas"), i, sa) {
+    if (i)
+      fputc('\n', f);
+    print_show_one(f, sa);
+  }
+}
+
+/* ---- audit ----------------------------------------------------------------------------------- */
+
+void ctl_print_audit(FILE *f, const json_t *audit) {
+  const json_t *dev_only = json_object_get(audit, "device_only");
+  const json_t *own_only = json_object_get(audit, "daemon_only");
+  const json_t *mism = json_object_get(audit, "mismatches");
+  size_t i;
+  json_t *v;
+  json_array_foreach(dev_only, i, v) fprintf(f, "only on the device:  %s\n", json_string_value(v));
+  json_array_foreach(own_only, i, v) fprintf(f, "only in nicsecd:     %s\n", json_string_value(v));
+  json_array_foreach(mism, i, v) {
+    char a[256], b[256];
+    value_text(json_object_get(v, "device"), a, sizeof a);
+    value_text(json_object_get(v, "daemon"), b, sizeof b);
+    fprintf(f, "mismatch %s %s: device %s, nicsecd %s\n", str_of(v, "key"), str_of(v, "field"), a,
+            b);
+  }
+  fprintf(f, "audit: %lld SAs on both sides, %zu only on the device, %zu only in nicsecd, "
+             "%zu mismatched fields: %s\n",
+          int_of(audit, "compared"), json_array_size(dev_only), json_array_size(own_only),
+          json_array_size(mism),
+          json_is_true(json_object_get(audit, "consistent")) ? "consistent" : "DIFFERENT");
+}
+
+/* ---- caps ------------------------------------------------------------------------------------ */
+
+static void print_list(FILE *f, const char *label, const json_t *arr) {
+  char text[256];
+  value_text(arr, text, sizeof text);
+  fprintf(f, "  %-20s %s\n", label, text);
+}
+
+void ctl_print_caps(FILE *f, const json_t *caps_reply) {
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(caps_reply, "devices"), i, c) {
+    const json_t *max = json_object_get(c, "max_sas"), *win = json_object_get(c, "spi_window");
+    const json_t *life = json_object_get(c, "hw_lifetime");
+    fprintf(f, "device %zu: backend %s\n", i, str_of(c, "backend"));
+    print_list(f, "offload modes", json_object_get(c, "offload_modes"));
+    print_list(f, "algorithms", json_object_get(c, "algs"));
+    print_list(f, "AES-GCM ICV octets", json_object_get(c, "aes_gcm_icv_bytes"));
+    print_list(f, "modes", json_object_get(c, "modes"));
+    print_list(f, "families", json_object_get(c, "families"));
+    print_list(f, "replay windows", json_object_get(c, "replay_windows"));
+    fprintf(f, "  %-20s %s, UDP encapsulation %s, replay check optional %s\n", "ESN",
+            json_is_true(json_object_get(c, "esn")) ? "yes" : "no",
+            json_is_true(json_object_get(c, "udp_encap")) ? "yes" : "no",
+            json_is_true(json_object_get(c, "replay_disable")) ? "yes" : "no");
+    fprintf(f, "  %-20s in %lld, out %lld, policies %lld, batch %lld\n", "max SAs",
+            int_of(max, "in"), int_of(max, "out"), int_of(c, "max_policies"),
+            int_of(c, "max_batch"));
+    fprintf(f, "  %-20s 0x%08llx..0x%08llx\n", "inbound SPI window", int_of(win, "min"),
+            int_of(win, "max"));
+    fprintf(f, "  %-20s packets %s, bytes %s; counters lag <= %lld ms; host datapath %s\n",
+            "lifetimes in device", json_is_true(json_object_get(life, "packets")) ? "yes" : "no",
+            json_is_true(json_object_get(life, "bytes")) ? "yes" : "no",
+            int_of(c, "stats_freshness_ms"),
+            json_is_true(json_object_get(c, "host_datapath")) ? "yes" : "no");
+  }
+}
+
+/* ---- watch ----------------------------------------------------------------------------------- */
+
+static void rate_text(const json_t *v, char *out, size_t len) {
+  if (json_is_number(v))
+    ctl_human(json_number_value(v), out, len);
+  else
+    snprintf(out, len, "-");
+}
+
+void ctl_print_watch(FILE *f, const json_t *frame) {
+  const json_t *rows = json_object_get(frame, "sas");
+  fprintf(f, "nicsecctl watch: %zu SAs on the device", json_array_size(rows));
+  if (json_is_number(json_object_get(frame, "interval_s")))
+    fprintf(f, ", rates over %.1f s", json_number_value(json_object_get(frame, "interval_s")));
+  fprintf(f, "\n%-3s %-8s %-15s %-12s %8s %8s %8s %8s %6s %6s\n", "DIR", "SPI", "PEER", "CONN",
+          "PKT/S", "BYTES/S", "PACKETS", "BYTES", "DROPS", "IDLE");
+  size_t i;
+  json_t *r;
+  json_array_foreach(rows, i, r) {
+    char pps[16], bps[16], pk[16], by[16], dr[16], idle[16] = "-";
+    rate_text(json_object_get(r, "packets_per_s"), pps, sizeof pps);
+    rate_text(json_object_get(r, "bytes_per_s"), bps, sizeof bps);
+    ctl_human((double)int_of(r, "packets"), pk, sizeof pk);
+    ctl_human((double)int_of(r, "bytes"), by, sizeof by);
+    ctl_human((double)int_of(r, "drops"), dr, sizeof dr);
+    if (json_is_integer(json_object_get(r, "idle_s")))
+      snprintf(idle, sizeof idle, "%llds", int_of(r, "idle_s"));
+    fprintf(f, "%-3s %-8s %-15s %-12.12s %8s %8s %8s %8s %6s %6s\n", str_of(r, "dir"),
+            str_of(r, "spi"), str_of(r, "peer"), str_of(r, "conn"), pps, bps, pk, by, dr, idle);
+  }
+}
