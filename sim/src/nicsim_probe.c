@@ -8,7 +8,7 @@
 #include "nicsec_regs.h"
 #include "nicsim.h"
 
-enum { KNOWN_MAJOR = 1 };
+enum { KNOWN_MAJOR = 2 }; /* the register-map major this driver is written for */
 
 static int read_reg(struct nicsim *sim, const char *name, uint32_t addr, uint32_t *value) {
   enum nicsim_status st = nicsim_mmio_read32(sim, addr, value);
@@ -81,7 +81,7 @@ static int dump_registers(struct nicsim *sim) {
     uint32_t value = 0;                                                                            \
     if (!read_reg(sim, #name, offset, &value))                                                     \
       return 0;                                                                                    \
-    printf("  0x%03x %-11s %-3s 0x%08x\n", offset, #name, #access, value);                         \
+    printf("  0x%03x %-16s %-3s 0x%08x\n", offset, #name, #access, value);                         \
   } while (0);
   NICSEC_REG_LIST(SHOW_REGISTER)
 #undef SHOW_REGISTER
@@ -94,8 +94,8 @@ int main(void) {
     fprintf(stderr, "nicsim-probe: out of memory creating the simulated engine\n");
     return 1;
   }
-  int ok = check_identity(sim) && show_capabilities(sim) && exercise_bus(sim) &&
-           dump_registers(sim);
+  int ok =
+      check_identity(sim) && show_capabilities(sim) && exercise_bus(sim) && dump_registers(sim);
   printf("cycles      %llu simulated clock cycles\n", (unsigned long long)nicsim_cycles(sim));
   nicsim_destroy(sim);
   return ok ? 0 : 1;
