@@ -1,5 +1,6 @@
-/* The single-threaded event loop: UDP 500 and 4500 (IPv4 and IPv6), the control socket and
- * signals on one epoll set; engine timers as the epoll timeout. */
+/* The single-threaded event loop: UDP 500 and 4500 (IPv4 and IPv6), the control socket,
+ * signals and the HAL device's datapath descriptors (TUN, raw ESP sockets) on one epoll set;
+ * engine timers as the epoll timeout. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +20,9 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "nicsec/hal.h"
 
-enum { TAG_IKE = 1, TAG_CONTROL = 2, TAG_CLIENT = 3, TAG_SIGNAL = 4 };
+enum { TAG_IKE = 1, TAG_CONTROL = 2, TAG_CLIENT = 3, TAG_SIGNAL = 4, TAG_DATAPATH = 5 };
 enum { BATCH = 16, MAX_DATAGRAM = 65535, NON_ESP_MARKER = 4, SOCKET_BUFFER = 4 << 20 };
 
 static uint64_t tag(uint32_t type, uint32_t index) {
@@ -72,6 +74,74 @@ static int open_udp(int family, uint16_t port) {
   return fd;
 }
 
+static int socket_family(int fd) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  return getsockname(fd, (struct sockaddr *)&ss, &len) == 0 ? ss.ss_family : AF_UNSPEC;
+}
+
+/* ---- host datapath (HAL devices with datapath I/O) ------------------------------------------ */
+
+/* Lends the device our NAT-T sockets (ESP-in-UDP shares the port with IKE) and watches its
+ * descriptors. A device without datapath I/O answers NOT_SUPPORTED: IKE only, as before. */
+static int open_datapath(struct nd_daemon *d) {
+  int fds[NICSEC_HAL_DP_MAX_FDS];
+  size_t n = 0;
+  enum nicsec_hal_err rc = d->hal ? nicsec_hal_dp_fds(d->hal, fds, NICSEC_HAL_DP_MAX_FDS, &n)
+                                  : NICSEC_HAL_E_NOT_SUPPORTED;
+  if (rc == NICSEC_HAL_E_NOT_SUPPORTED)
+    return 0;
+  if (rc != NICSEC_HAL_OK) {
+    ND_ERROR("HAL datapath descriptors: %s", nicsec_hal_strerror(rc));
+    return -1;
+  }
+  for (int i = 0; i < d->n_ike_fds; i++) {
+    if (d->ike_ports[i] != d->natt_port)
+      continue;
+    rc = nicsec_hal_dp_attach_udp(d->hal, d->ike_fds[i]);
+    if (rc != NICSEC_HAL_OK) {
+      ND_ERROR("HAL datapath: cannot attach the NAT-T socket: %s", nicsec_hal_strerror(rc));
+      return -1;
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    if (watch(d, fds[i], tag(TAG_DATAPATH, (uint32_t)fds[i])) != 0)
+      return -1;
+  ND_INFO("HAL datapath: %zu descriptors in the event loop, ESP-in-UDP on port %u", n,
+          d->natt_port);
+  return 0;
+}
+
+static void on_datapath(struct nd_daemon *d, int fd) {
+  enum nicsec_hal_err rc = nicsec_hal_dp_poll_in(d->hal, fd, 0, NULL);
+  if (rc != NICSEC_HAL_OK) {
+    /* Level-triggered: a descriptor that keeps failing would spin the loop. */
+    ND_ERROR("HAL datapath descriptor %d failed (%s): no longer watched", fd,
+             nicsec_hal_strerror(rc));
+    epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+  }
+}
+
+static void to_endpoint(const struct nd_addr *a, struct nicsec_hal_endpoint *out) {
+  memset(out, 0, sizeof *out);
+  out->addr.family = a->family == AF_INET6 ? NICSEC_HAL_AF_INET6 : NICSEC_HAL_AF_INET;
+  memcpy(out->addr.bytes, a->ip, a->family == AF_INET6 ? 16 : 4);
+  out->port = a->port;
+}
+
+/* True when the device took the datagram as ESP (decapsulated or dropped and counted); false
+ * when it is not ESP or the device has no datapath I/O: then it is ours. */
+static bool datapath_took(struct nd_daemon *d, const struct nd_addr *local,
+                          const struct nd_addr *remote, const uint8_t *data, size_t len) {
+  if (!d->hal)
+    return false;
+  struct nicsec_hal_endpoint from, to;
+  to_endpoint(remote, &from);
+  to_endpoint(local, &to);
+  enum nicsec_hal_err rc = nicsec_hal_dp_deliver_udp(d->hal, data, len, &from, &to);
+  return rc != NICSEC_HAL_E_PKT_NOT_ESP && rc != NICSEC_HAL_E_NOT_SUPPORTED;
+}
+
 int nd_daemon_open_sockets(struct nd_daemon *d, uint16_t ike_port, uint16_t natt_port) {
   const int families[2] = {AF_INET, AF_INET6};
   const uint16_t ports[2] = {ike_port, natt_port};
@@ -92,13 +162,7 @@ int nd_daemon_open_sockets(struct nd_daemon *d, uint16_t ike_port, uint16_t natt
         return -1;
       d->n_ike_fds++;
     }
-  return 0;
-}
-
-static int socket_family(int fd) {
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-  return getsockname(fd, (struct sockaddr *)&ss, &len) == 0 ? ss.ss_family : AF_UNSPEC;
+  return open_datapath(d);
 }
 
 static int ike_send(void *ctx, const struct nd_addr *local, const struct nd_addr *remote,
@@ -185,10 +249,13 @@ static void local_address(struct msghdr *mh, int family, uint16_t port, struct n
 }
 
 /* RFC 3948: on the NAT-T port IKE carries a zero marker, a lone 0xff is a keepalive, and
- * anything else is ESP (handled by a host datapath, not by the IKE engine). */
+ * anything else is ESP: the HAL device's datapath sees every datagram first, and ESP it has no
+ * datapath for is counted and dropped here. */
 static void deliver(struct nd_daemon *d, uint16_t port, const struct nd_addr *local,
                     const struct nd_addr *remote, const uint8_t *data, size_t len) {
   if (port == d->natt_port) {
+    if (datapath_took(d, local, remote, data, len))
+      return;
     if (len == 1 && data[0] == 0xff) {
       d->natt_keepalives++;
       return;
@@ -299,15 +366,10 @@ static bool write_all(int fd, const char *p, size_t len) {
 }
 
 static bool answer_line(struct nd_daemon *d, int fd, const char *line) {
-  json_error_t jerr;
-  json_t *req = json_loads(line, 0, &jerr);
-  json_t *reply = req ? nd_control_handle(d, req)
-                      : json_pack("{s:b, s:s}", "ok", 0, "error", "request is not JSON");
-  json_decref(req);
-  char *text = json_dumps(reply, JSON_COMPACT);
-  json_decref(reply);
-  bool ok = text && write_all(fd, text, strlen(text)) && write_all(fd, "\n", 1);
-  free(text);
+  size_t len = 0;
+  char *text = nd_control_answer(d, fd, line, &len);
+  bool ok = text && write_all(fd, text, len);
+  nd_control_answer_free(text, len);
   return ok;
 }
 
@@ -384,6 +446,9 @@ static void dispatch(struct nd_daemon *d, uint64_t data) {
     break;
   case TAG_SIGNAL:
     on_signal(d);
+    break;
+  case TAG_DATAPATH:
+    on_datapath(d, (int)index);
     break;
   default:
     break;

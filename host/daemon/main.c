@@ -141,7 +141,8 @@ int main(int argc, char **argv) {
   nd_engine_free(d.engine);
   if (keys)
     fclose(keys);
-  nd_daemon_close(&d);
+  /* The device borrows our NAT-T sockets for ESP-in-UDP: it goes first. */
   nicsec_hal_close(d.hal);
+  nd_daemon_close(&d);
   return rc;
 }

@@ -86,6 +86,7 @@ rig_start() {
 # both sides; nicsecd's YAML takes a list).
 # SWAN_LOCAL / SWAN_REMOTE (swanctl auth blocks), NICSEC_LOCAL / NICSEC_REMOTE (YAML flow maps)
 # and SWAN_CHARON_EXTRA (strongswan.conf lines) switch authentication to certificates.
+# NICSEC_HAL_ARGS: the soft backend's device arguments (tun=<name> gives it a datapath).
 SWAN_IKE=aes256gcm16-prfsha256-x25519
 SWAN_ESP=aes256gcm16
 SWAN_LOCAL="auth = psk
@@ -176,6 +177,7 @@ daemon:
 $extra_daemon
 hal:
   backend: soft
+  args: "${NICSEC_HAL_ARGS:-}"
 connections:
   - name: peer
     local_addr: 192.0.2.2
