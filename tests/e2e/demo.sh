@@ -49,12 +49,12 @@ run_step "Probe the simulated NIC" \
 run_step "Two hosts, two simulated NICs, ESP done in RTL" \
   "Namespaces a and b each run nicsim (TUN on the host side, UDP wire between them); static SAs go in through the sim HAL backend; ping crosses; tshark decrypts the wire capture." \
   script_step tests/e2e/nicsim_ping.sh
-run_step "nicsecd negotiates with strongSwan 5.9.8" \
-  "IKE_SA_INIT + IKE_AUTH (PSK) and the first Child SA, nicsecd as initiator and as responder; SPIs and keys compared on both sides." \
-  script_step tests/interop/strongswan_psk.sh
-run_step "Two nicsecd hosts: four suites, then what nicsecctl shows" \
-  "PSK and certificates, GCM and CBC, X25519/X448/MODP/ECP; keys equal on both sides." \
-  script_step tests/interop/nicsecd_pair.sh
+run_step "nicsecd and strongSwan 5.9.8: a tunnel that carries traffic" \
+  "nicsecd (soft backend: TUN + ESP-in-UDP) negotiates IKE and a Child SA with strongSwan (kernel-libipsec), both sides agree on SPIs and keys, then 20 pings and 20 MB each way cross the tunnel." \
+  script_step tests/interop/strongswan_datapath.sh
+run_step "Two nicsecd hosts: ping and 100 MB through ESP" \
+  "Two nicsecd negotiate, install their Child SAs through the HAL into the soft datapath, then ping and move 100 MB, with plain ESP and with ESP-in-UDP." \
+  script_step tests/interop/nicsecd_pair_datapath.sh
 
 echo
 if [ "$failed" -eq 0 ]; then
