@@ -61,7 +61,8 @@ static bool load_config(int side, const char *yaml, struct nd_config *out) {
 
 bool h_init(struct harness *h, const char *yaml0, const char *yaml1) {
   memset(h, 0, sizeof *h);
-  nd_log_set_stream(getenv("NICSEC_TEST_LOG") ? stderr : NULL);
+  h->trace = getenv("NICSEC_TEST_LOG") != NULL;
+  nd_log_set_stream(h->trace ? stderr : NULL);
   nd_log_set_level(ND_LOG_DEBUG);
   rec_register();
   rec_reset();
@@ -92,7 +93,22 @@ void h_free(struct harness *h) {
   memset(h, 0, sizeof *h);
 }
 
+/* IKE header fields (RFC 7296 3.1) of a delivered message, for reading a failing run's log. */
+static void trace_delivery(const struct harness *h, const struct h_packet *p) {
+  enum { EXCH = 18, FLAGS = 19, MID = 20, HDR = 28 };
+  if (p->len < HDR)
+    return;
+  const uint8_t *m = p->msg;
+  unsigned mid =
+      (unsigned)m[MID] << 24 | (unsigned)m[MID + 1] << 16 | (unsigned)m[MID + 2] << 8 | m[MID + 3];
+  fprintf(stderr, "== t=%llu side %d -> side %d: exchange %u %s mid %u (%zu octets)\n",
+          (unsigned long long)h->now, p->from, 1 - p->from, m[EXCH],
+          m[FLAGS] & 0x20 ? "response" : "request", mid, p->len);
+}
+
 static void deliver(struct harness *h, struct h_packet *p) {
+  if (h->trace)
+    trace_delivery(h, p);
   nd_engine_receive(h->eng[1 - p->from], h->now, &p->dst, &p->src, p->msg, p->len);
 }
 

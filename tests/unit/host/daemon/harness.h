@@ -29,6 +29,7 @@ struct harness {
   unsigned drop[2];        /* drop this many of the next messages sent by side i */
   unsigned sent[2];        /* messages sent by side i */
   struct h_packet last[2]; /* copy of the last message sent by side i (for replays) */
+  bool trace;              /* NICSEC_TEST_LOG set: every delivery is printed beside the log */
 };
 
 /* Side 0 is 192.0.2.1, side 1 is 192.0.2.2. The configs are YAML texts; returns false (and

@@ -9,7 +9,7 @@
 
 #include "harness.h"
 
-enum { RK_DRAIN_MS = 500 };
+enum { RK_DRAIN_MS = 500, RK_SETTLE_EXTRA_MS = 30000 };
 
 struct rk_cfg {
   const char *esp[2];         /* ESP proposals per side (default aes256gcm16) */
@@ -30,8 +30,13 @@ void rk_script(struct harness *h, const char *script, bool deleting);
 void rk_action(struct harness *h, char op, int side);
 
 /* Delivers everything and advances the clock past every drain period, retransmission and grace
- * timer, until nothing moves. */
+ * timer, until nothing moves; with time-based lifetimes (timers that never run out) it runs
+ * 120 s and then on to the first quiet point (no message, drain or delete in flight). */
 void rk_settle(struct harness *h);
+
+/* Nothing in flight on either side: no message queued, every IKE SA ESTABLISHED, every Child SA
+ * INSTALLED with both directions in the HAL, nothing stopped or draining in the HAL. */
+bool rk_quiet(const struct harness *h);
 
 /* After every delivery: on each side the newest active outbound SA of every reqid has a
  * matching active inbound SA (same SPI, key, salt) on the other side. */
