@@ -60,23 +60,69 @@ static bool same_sa_key(const struct nicsec_hal_sa *a, const struct nicsec_hal_s
   return a->dir == NICSEC_HAL_DIR_IN || same_addr(&a->dst, &b->dst);
 }
 
+struct sa_order {
+  enum nicsec_hal_dir dir;
+  uint32_t spi;
+  size_t index;
+};
+
+static int compare_sa_order(const void *pa, const void *pb) {
+  const struct sa_order *a = pa, *b = pb;
+  if (a->dir != b->dir)
+    return a->dir < b->dir ? -1 : 1;
+  if (a->spi != b->spi)
+    return a->spi < b->spi ? -1 : 1;
+  return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Sets dup[i] when entry i repeats the key of an earlier entry. Sorting by (direction, SPI) keeps
+ * this O(n log n): only entries of one run are compared, where the pairwise check over a batch of
+ * 1024 made batched installs slower than one call per SA. */
+static bool mark_duplicates(const struct nicsec_hal_sa *sas, size_t n, bool *dup) {
+  struct sa_order *order = malloc(n * sizeof *order);
+  if (!order)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    order[i] = (struct sa_order){sas[i].dir, sas[i].spi, i};
+  qsort(order, n, sizeof *order, compare_sa_order);
+  for (size_t run = 0; run < n;) {
+    size_t end = run + 1;
+    while (end < n && order[end].dir == order[run].dir && order[end].spi == order[run].spi)
+      end++;
+    for (size_t k = run + 1; k < end; k++)
+      for (size_t j = run; j < k && !dup[order[k].index]; j++)
+        dup[order[k].index] = same_sa_key(&sas[order[k].index], &sas[order[j].index]);
+    run = end;
+  }
+  free(order);
+  return true;
+}
+
 /* Checks every entry alone and against the earlier entries; returns the index of the first bad
  * one (n if all are good) with its error in *err. */
 static size_t first_bad_entry(const struct nicsec_hal_caps *caps, const struct nicsec_hal_sa *sas,
                               size_t n, enum nicsec_hal_err *err) {
-  for (size_t i = 0; i < n; i++) {
-    *err = nicsec_hal_sa_check(caps, &sas[i]);
-    if (*err != NICSEC_HAL_OK)
-      return i;
-    for (size_t j = 0; j < i; j++) {
-      if (same_sa_key(&sas[i], &sas[j])) {
-        *err = NICSEC_HAL_E_DUPLICATE_SPI;
-        return i;
-      }
-    }
+  if (n == 1) { /* the common single install: nothing to compare with */
+    *err = nicsec_hal_sa_check(caps, &sas[0]);
+    return *err == NICSEC_HAL_OK ? 1 : 0;
   }
+  bool *dup = calloc(n, sizeof *dup);
+  if (!dup || !mark_duplicates(sas, n, dup)) {
+    free(dup);
+    *err = NICSEC_HAL_E_NOMEM;
+    return 0;
+  }
+  size_t bad = n;
   *err = NICSEC_HAL_OK;
-  return n;
+  for (size_t i = 0; i < n && bad == n; i++) {
+    *err = nicsec_hal_sa_check(caps, &sas[i]);
+    if (*err == NICSEC_HAL_OK && dup[i])
+      *err = NICSEC_HAL_E_DUPLICATE_SPI;
+    if (*err != NICSEC_HAL_OK)
+      bad = i;
+  }
+  free(dup);
+  return bad;
 }
 
 enum nicsec_hal_err nicsec_hal_sa_add(struct nicsec_hal_dev *dev, const struct nicsec_hal_sa *sas,
@@ -161,8 +207,8 @@ enum nicsec_hal_err nicsec_hal_policy_add(struct nicsec_hal_dev *dev,
   if (!dev->backend->policy_add || !(dev->caps.offload_modes & NICSEC_HAL_OFFLOAD_PACKET))
     return NICSEC_HAL_E_NOT_SUPPORTED;
   bool dir_ok = pol->dir == NICSEC_HAL_DIR_IN || pol->dir == NICSEC_HAL_DIR_OUT;
-  bool action_ok = pol->action >= NICSEC_HAL_POLICY_PROTECT &&
-                   pol->action <= NICSEC_HAL_POLICY_DISCARD;
+  bool action_ok =
+      pol->action >= NICSEC_HAL_POLICY_PROTECT && pol->action <= NICSEC_HAL_POLICY_DISCARD;
   if (!dir_ok || !action_ok)
     return NICSEC_HAL_E_INVAL;
   return dev->backend->policy_add(dev->priv, pol, id);
@@ -187,8 +233,8 @@ enum nicsec_hal_err nicsec_hal_poll_events(struct nicsec_hal_dev *dev, struct ni
 }
 
 enum nicsec_hal_err nicsec_hal_encap(struct nicsec_hal_dev *dev, nicsec_hal_sa_id id,
-                                     const uint8_t *in, size_t in_len, uint8_t *out,
-                                     size_t out_cap, size_t *out_len) {
+                                     const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                                     size_t *out_len) {
   if (!dev || !in || !out || !out_len)
     return NICSEC_HAL_E_INVAL;
   if (!dev->backend->encap)
@@ -210,8 +256,7 @@ enum nicsec_hal_err nicsec_hal_decap(struct nicsec_hal_dev *dev, const uint8_t *
 
 enum { DP_DEFAULT_BUDGET = 64 };
 
-enum nicsec_hal_err nicsec_hal_dp_fds(struct nicsec_hal_dev *dev, int *fds, size_t max,
-                                      size_t *n) {
+enum nicsec_hal_err nicsec_hal_dp_fds(struct nicsec_hal_dev *dev, int *fds, size_t max, size_t *n) {
   if (!dev || !n || (max && !fds))
     return NICSEC_HAL_E_INVAL;
   *n = 0;
