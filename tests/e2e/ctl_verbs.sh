@@ -21,41 +21,13 @@ NICSECCTL=$BUILD/tools/nicsecctl
 VALIDATE="python3 $SRC/tools/schema/validate.py"
 [ -x "$NICSECD" ] && [ -x "$NICSECCTL" ] || skip "nicsecd/nicsecctl not built in $BUILD"
 
-RIG=$(mktemp -d /tmp/nicsec-ctl.XXXXXX)
-NS=(nicsec-ca$$ nicsec-cb$$)
-ADDR=(192.0.2.1 192.0.2.2)
-NET=(198.51.100.1 203.0.113.1)
-PIDS=()
-cleanup() {
-  local status=$?
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  done
-  ip netns del "${NS[0]}" 2>/dev/null
-  ip netns del "${NS[1]}" 2>/dev/null
-  if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
-    tail -n 20 "$RIG"/side*/nicsecd.log 2>/dev/null
-  fi
-  [ -n "${KEEP_RIG:-}" ] || rm -rf "$RIG"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+source "$SRC/tests/lib/pair.sh"
+pair_init nicsec-ctl nicsec-c
 ok() { echo "ok   $*"; }
 
-ip netns add "${NS[0]}" && ip netns add "${NS[1]}" || fail "cannot create namespaces"
-ip link add veth-a netns "${NS[0]}" type veth peer name veth-b netns "${NS[1]}"
+pair_make_netns
 for i in 0 1; do
-  dev=$([ "$i" = 0 ] && echo veth-a || echo veth-b)
-  ip -n "${NS[$i]}" addr add "${ADDR[$i]}/24" dev "$dev"
-  ip -n "${NS[$i]}" link set "$dev" up
-  ip -n "${NS[$i]}" link set lo up
   ip -n "${NS[$i]}" addr add "${NET[$i]}/32" dev lo
-  mkdir -p "$RIG/side$i"
   peer=$((1 - i))
   cat >"$RIG/side$i/nicsecd.yaml" <<EOF
 daemon:

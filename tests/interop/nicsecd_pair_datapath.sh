@@ -19,50 +19,18 @@ XFER=$NICSEC_SOURCE_DIR/tests/e2e/soft_xfer.py
 MEGABYTES=${NICSEC_E2E_MEGABYTES:-100}
 PINGS=20
 
-RIG=$(mktemp -d /tmp/nicsec-pair-dp.XXXXXX)
-NS=(nicsec-da$$ nicsec-db$$)
-ADDR=(192.0.2.1 192.0.2.2)
-NET=(198.51.100.1 203.0.113.1)
-PIDS=()
-stop_daemons() {
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  done
-  PIDS=()
-}
-cleanup() {
-  local status=$?
-  stop_daemons
-  ip netns del "${NS[0]}" 2>/dev/null
-  ip netns del "${NS[1]}" 2>/dev/null
-  if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
-    tail -n 30 "$RIG"/side*/nicsecd.log 2>/dev/null
-  fi
-  rm -rf "$RIG"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+source "$NICSEC_SOURCE_DIR/tests/lib/pair.sh"
+pair_init nicsec-pair-dp nicsec-d
 
 # The TUN device is created persistent and configured before nicsecd attaches to it; 1400
 # leaves room for outer IP + UDP + ESP inside the veth's 1500.
-ip netns add "${NS[0]}" && ip netns add "${NS[1]}" || fail "cannot create namespaces"
-ip link add veth-a netns "${NS[0]}" type veth peer name veth-b netns "${NS[1]}"
+pair_make_netns
 for i in 0 1; do
-  dev=$([ "$i" = 0 ] && echo veth-a || echo veth-b)
   ns=${NS[$i]}
-  ip -n "$ns" addr add "${ADDR[$i]}/24" dev "$dev"
-  ip -n "$ns" link set "$dev" up
-  ip -n "$ns" link set lo up
   ip -n "$ns" tuntap add dev nsec0 mode tun
   ip -n "$ns" link set nsec0 mtu 1400 up
   ip -n "$ns" addr add "${NET[$i]}/32" dev nsec0
   ip -n "$ns" route add "${NET[$((1 - i))]}/32" dev nsec0 src "${NET[$i]}"
-  mkdir -p "$RIG/side$i"
 done
 
 # write_config <side> <extra connection lines>
@@ -180,7 +148,7 @@ run_case() {
   # the way back only has to carry the pings' replies and then some.
   check_counters 0 "$2" $((MEGABYTES * 700)) "$PINGS" || fail "$1: side 0 datapath counters"
   check_counters 1 "$2" "$PINGS" $((MEGABYTES * 700)) || fail "$1: side 1 datapath counters"
-  stop_daemons
+  pair_stop_daemons
 }
 
 run_case "bare ESP (raw IP sockets)" esp
