@@ -6,11 +6,15 @@
  * ratio says what batching buys over the call-per-SA path.
  *
  * Each round opens a fresh device (so both variants start from an empty table), installs all
- * SAs, times only the installs (CLOCK_MONOTONIC), checks every SA by dumping the device, then
- * frees them and closes the device. The variants alternate round by round and each keeps its
- * best round: on a shared 2-core machine that is the least disturbed sample, for both alike.
+ * SAs, times the installs (CLOCK_MONOTONIC), checks every SA by dumping the device, then
+ * deletes them all, timed too, and closes the device. Deletion runs oldest first on one
+ * device and newest first on the other, swapping every round: a table whose unlink walks a
+ * list shows up as a gap between the two orders. The variants alternate round by round and
+ * each metric keeps its best round: on a shared 2-core machine that is the least disturbed
+ * sample, for all alike.
  *   usage: bench_hal_sa_add [rounds, default 4]
- * Last line: hal_sa_add: batched_per_s=... single_per_s=... anchor=<single_per_s> ratio=...
+ * Last line: hal_sa_add: batched_per_s=... single_per_s=... delete_oldest_first_per_s=...
+ * delete_newest_first_per_s=... anchor=<single_per_s> ratio=...
  * where ratio = batched_per_s / single_per_s. */
 #include <stdint.h>
 #include <stdio.h>
@@ -99,12 +103,15 @@ static int check_installed(struct nicsec_hal_dev *dev) {
   return 0;
 }
 
-/* The daemon's three-phase delete for every SA; afterwards the device must be empty. Newest
- * first: the soft device unlinks an outbound SA by walking its outbound list from the newest
- * entry, so deleting oldest first costs O(n) per SA (about 35 s for this table) and would
- * swamp the run; deletion speed is not what this benchmark measures. */
-static int free_all(struct nicsec_hal_dev *dev, const nicsec_hal_sa_id *ids) {
-  for (size_t i = N_SAS; i-- > 0;) {
+enum delete_order { OLDEST_FIRST, NEWEST_FIRST };
+
+/* The daemon's three-phase delete for every SA, in install order or its reverse; returns the
+ * seconds it took, or -1. Afterwards the device must be empty. */
+static double delete_all(struct nicsec_hal_dev *dev, const nicsec_hal_sa_id *ids,
+                         enum delete_order order) {
+  double t0 = now_s();
+  for (size_t k = 0; k < N_SAS; k++) {
+    size_t i = order == OLDEST_FIRST ? k : N_SAS - 1 - k;
     enum nicsec_hal_err err = nicsec_hal_sa_stop(dev, ids[i]);
     if (err == NICSEC_HAL_OK)
       err = nicsec_hal_sa_drain(dev, ids[i]);
@@ -115,17 +122,23 @@ static int free_all(struct nicsec_hal_dev *dev, const nicsec_hal_sa_id *ids) {
       return -1;
     }
   }
+  double secs = now_s() - t0;
   struct dump_count c = {0};
   if (nicsec_hal_dump(dev, count_sa, &c) != NICSEC_HAL_OK || c.in + c.out != 0) {
     fprintf(stderr, "device still holds %zu SAs after freeing all\n", c.in + c.out);
     return -1;
   }
-  return 0;
+  return secs;
 }
 
-/* One round on a fresh device; batch 0 means caps.max_batch. Returns install seconds or -1. */
-static double round_on_fresh_device(const struct nicsec_hal_sa *sas, size_t batch,
-                                    nicsec_hal_sa_id *ids, size_t *used_batch) {
+struct round_times {
+  double install_s, delete_s;
+};
+
+/* One round on a fresh device; batch 0 means caps.max_batch. Returns 0 or -1. */
+static int round_on_fresh_device(const struct nicsec_hal_sa *sas, size_t batch,
+                                 enum delete_order order, nicsec_hal_sa_id *ids,
+                                 size_t *used_batch, struct round_times *t) {
   struct nicsec_hal_dev *dev;
   enum nicsec_hal_err err = nicsec_hal_open("soft", DEVICE_ARGS, &dev);
   if (err != NICSEC_HAL_OK) {
@@ -133,11 +146,12 @@ static double round_on_fresh_device(const struct nicsec_hal_sa *sas, size_t batc
     return -1;
   }
   *used_batch = batch ? batch : nicsec_hal_caps(dev)->max_batch;
-  double secs = install_all(dev, sas, *used_batch, ids);
-  if (secs >= 0 && (check_installed(dev) != 0 || free_all(dev, ids) != 0))
-    secs = -1;
+  t->install_s = install_all(dev, sas, *used_batch, ids);
+  t->delete_s = -1;
+  if (t->install_s >= 0 && check_installed(dev) == 0)
+    t->delete_s = delete_all(dev, ids, order);
   nicsec_hal_close(dev);
-  return secs;
+  return t->install_s >= 0 && t->delete_s >= 0 ? 0 : -1;
 }
 
 static void keep_min(double *best, double v) {
@@ -147,8 +161,8 @@ static void keep_min(double *best, double v) {
 
 int main(int argc, char **argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 4;
-  if (rounds < 1) {
-    fprintf(stderr, "usage: %s [rounds >= 1]\n", argv[0]);
+  if (rounds < 2) { /* each delete order needs a round */
+    fprintf(stderr, "usage: %s [rounds >= 2]\n", argv[0]);
     return 2;
   }
   struct nicsec_hal_sa *sas = malloc(N_SAS * sizeof *sas);
@@ -157,30 +171,43 @@ int main(int argc, char **argv) {
     return 1;
   for (uint32_t i = 0; i < N_SAS; i++)
     describe_sa(&sas[i], i);
-  double best_batched = 1e30, best_single = 1e30;
+  double best_batched = 1e30, best_single = 1e30, best_delete[2] = {1e30, 1e30};
   size_t max_batch = 0, one = 0;
   for (int r = 0; r < rounds; r++) {
-    /* Alternating which variant runs first cancels any bias from the heap's state. */
-    double batched, single;
-    if (r % 2 == 0) {
-      batched = round_on_fresh_device(sas, 0, ids, &max_batch);
-      single = round_on_fresh_device(sas, 1, ids, &one);
-    } else {
-      single = round_on_fresh_device(sas, 1, ids, &one);
-      batched = round_on_fresh_device(sas, 0, ids, &max_batch);
-    }
-    if (batched < 0 || single < 0)
+    /* Alternating which variant runs first, and which deletes oldest first, cancels any bias
+     * from the heap's state. */
+    enum delete_order batched_order = r % 2 == 0 ? OLDEST_FIRST : NEWEST_FIRST;
+    enum delete_order single_order = batched_order == OLDEST_FIRST ? NEWEST_FIRST : OLDEST_FIRST;
+    struct round_times batched, single;
+    int rc;
+    if (r % 2 == 0)
+      rc = round_on_fresh_device(sas, 0, batched_order, ids, &max_batch, &batched) |
+           round_on_fresh_device(sas, 1, single_order, ids, &one, &single);
+    else
+      rc = round_on_fresh_device(sas, 1, single_order, ids, &one, &single) |
+           round_on_fresh_device(sas, 0, batched_order, ids, &max_batch, &batched);
+    if (rc != 0)
       return 1;
-    printf("round %d: batched %.3f s, single %.3f s\n", r + 1, batched, single);
-    keep_min(&best_batched, batched);
-    keep_min(&best_single, single);
+    printf("round %d: install batched %.3f s, single %.3f s; delete %s first %.3f s, "
+           "%s first %.3f s\n",
+           r + 1, batched.install_s, single.install_s,
+           batched_order == OLDEST_FIRST ? "oldest" : "newest", batched.delete_s,
+           single_order == OLDEST_FIRST ? "oldest" : "newest", single.delete_s);
+    keep_min(&best_batched, batched.install_s);
+    keep_min(&best_single, single.install_s);
+    keep_min(&best_delete[batched_order], batched.delete_s);
+    keep_min(&best_delete[single_order], single.delete_s);
   }
   free(sas);
   free(ids);
   double batched_per_s = N_SAS / best_batched, single_per_s = N_SAS / best_single;
   printf("%d SAs (AES-256-GCM, tunnel, ESP-in-UDP), batch %zu vs 1, best of %d rounds\n", N_SAS,
          max_batch, rounds);
-  printf("hal_sa_add: batched_per_s=%.0f single_per_s=%.0f anchor=%.0f ratio=%.3f\n",
-         batched_per_s, single_per_s, single_per_s, batched_per_s / single_per_s);
+  printf("hal_sa_delete: oldest_first_per_s=%.0f newest_first_per_s=%.0f (stop+drain+free)\n",
+         N_SAS / best_delete[OLDEST_FIRST], N_SAS / best_delete[NEWEST_FIRST]);
+  printf("hal_sa_add: batched_per_s=%.0f single_per_s=%.0f delete_oldest_first_per_s=%.0f "
+         "delete_newest_first_per_s=%.0f anchor=%.0f ratio=%.3f\n",
+         batched_per_s, single_per_s, N_SAS / best_delete[OLDEST_FIRST],
+         N_SAS / best_delete[NEWEST_FIRST], single_per_s, batched_per_s / single_per_s);
   return 0;
 }

@@ -1,32 +1,46 @@
-/* How close does the soft ESP datapath come to the raw AEAD it is built on? Encap and decap of
+/* How close does the soft ESP datapath come to raw OpenSSL on this machine? Encap and decap of
  * whole IPv4 packets (tunnel mode, AES-256-GCM, ICV 16, anti-replay window 128) through the
  * public HAL (nicsec_hal_encap / nicsec_hal_decap: SA lookup, lock, headers, SN, replay,
- * counters), one core, against the anchor `openssl speed -evp aes-256-gcm` measures: EVP
- * AES-256-GCM encryption of buffers of the same size (key and nonce set once), same library,
- * same core, same timer.
+ * counters), one core, against the anchor the issue names: the real
+ *     openssl speed -mr -evp aes-256-gcm -bytes <size> -seconds <s>
+ * of the OpenSSL this program is linked with (the `openssl` next to the libcrypto we loaded,
+ * with LD_LIBRARY_PATH pointing at it; the system one only when there is none), run side by
+ * side and parsed from its machine-readable "+F:" line. `-decrypt` is run too, as the
+ * decryption anchor. OpenSSL 3.x times AEADs per message there (key and IV set, data,
+ * final for each buffer), so the anchor is a per-packet AEAD, not a bulk stream.
  *
- * Sizes are plaintext IP packet sizes (64, 512, 1500 octets); Gbit/s count plaintext octets as
- * the anchor counts its buffer. A round seals BATCH packets into BATCH buffers (encap), opens
- * them in order (decap: every one is fresh, passes the replay window and the ICV check), then
- * runs the anchor on BATCH buffers. Times are this thread's CPU time and each metric keeps its
- * best round: on a shared 2-core machine that is the least disturbed sample, for every metric
- * alike.
- *   usage: bench_soft_esp [rounds, default 2000]
+ * Measured alike: each side runs for <s> seconds of wall clock and divides the bytes it
+ * processed by the CPU time it used (openssl speed: user time; we charge ourselves user + system
+ * time). Sizes are plaintext IP packet sizes (64, 512, 1500 octets), counted as openssl counts
+ * its buffer. For the record a second, in-process reference is printed: the pre-keyed
+ * per-packet AEAD (nonce, 8-octet AAD, data, final, tag on a context keyed once), i.e. the
+ * least any ESP packet can cost through EVP; soft's overhead over it is the HAL's own.
+ *
+ * The machine is shared and noisy, so every size is measured `runs` times, interleaving the
+ * three programs, and the summary uses the median of each metric.
+ *   usage: bench_soft_esp [runs, default 3] [seconds, default 1]
  * Last line: soft_esp: encap_gbps_1500=... decap_gbps_1500=... anchor=... ratio=...
- * where anchor is the EVP bulk rate at 1500 octets and ratio = the slower of encap and decap
- * divided by it. */
+ * where anchor is `openssl speed -evp aes-256-gcm` at 1500 octets (Gbit/s) and ratio = the
+ * slower of encap and decap divided by it. */
+/* dladdr (which libcrypto did the loader pick?) needs _GNU_SOURCE, which the build defines. */
+#include <dlfcn.h>
+#include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "nicsec/hal.h"
 
-enum { BATCH = 256, PKT_CAP = 2048, REPEATS = 3, N_SIZES = 3, SPI = 0x1234 };
+enum { BATCH = 256, PKT_CAP = 2048, N_SIZES = 3, MAX_RUNS = 15, SPI = 0x1234, PATH_CAP = 512 };
 static const size_t sizes[N_SIZES] = {64, 512, 1500};
+
+/* ---- the soft device under test ----------------------------------------------------------- */
 
 struct link {
   struct nicsec_hal_dev *dev;
@@ -79,128 +93,238 @@ static void make_packet(uint8_t *p, size_t len) {
   p[25] = (uint8_t)(len - 20);
 }
 
-/* Time per packet, in CPU nanoseconds of this thread (the other core's load does not count). */
-struct per_packet {
-  double encap_ns, decap_ns, bulk_ns, aead_ns;
+static double clock_s(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Plaintext bytes per CPU second of one direction. */
+struct rate {
+  double bytes, cpu_s;
 };
 
-static double cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+static double gbps(const struct rate *r) {
+  return r->cpu_s > 0 ? r->bytes * 8 / r->cpu_s / 1e9 : 0;
 }
 
-static void keep_min(double *best, double v) {
-  if (v < *best)
-    *best = v;
-}
-
-/* One round of BATCH encaps then BATCH decaps of fresh packets; -1 if any packet failed. */
-static int soft_round(struct link *l, const uint8_t *plain, size_t size, struct per_packet *best) {
+/* Encaps BATCH copies of plain, then decaps them all (each is fresh: replay window and ICV
+ * pass); -1 if any packet failed or came back different. */
+static int soft_batch(struct link *l, const uint8_t *plain, size_t size, struct rate *enc,
+                      struct rate *dec) {
   static uint8_t wire[BATCH][PKT_CAP];
   static size_t wire_len[BATCH];
-  uint8_t back[PKT_CAP];
+  static uint8_t back[PKT_CAP];
   size_t back_len = 0;
-  double t0 = cpu_now();
+  double t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
   for (int i = 0; i < BATCH; i++)
     if (nicsec_hal_encap(l->dev, l->out, plain, size, wire[i], PKT_CAP, &wire_len[i]) !=
         NICSEC_HAL_OK)
       return -1;
-  double t1 = cpu_now();
+  double t1 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
   for (int i = 0; i < BATCH; i++)
     if (nicsec_hal_decap(l->dev, wire[i], wire_len[i], back, PKT_CAP, &back_len, NULL) !=
         NICSEC_HAL_OK)
       return -1;
-  double t2 = cpu_now();
+  double t2 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
   if (back_len != size || memcmp(back, plain, size) != 0)
     return -1;
-  keep_min(&best->encap_ns, (t1 - t0) / BATCH);
-  keep_min(&best->decap_ns, (t2 - t1) / BATCH);
+  enc->bytes += (double)size * BATCH;
+  enc->cpu_s += t1 - t0;
+  dec->bytes += (double)size * BATCH;
+  dec->cpu_s += t2 - t1;
   return 0;
 }
 
-/* The anchor: what `openssl speed -evp aes-256-gcm -bytes <size>` times, EVP_EncryptUpdate on
- * a buffer of that size with key and IV set once. */
-static int bulk_round(EVP_CIPHER_CTX *ctx, uint8_t *buf, size_t size, struct per_packet *best) {
-  double t0 = cpu_now();
-  for (int i = 0; i < BATCH; i++) {
-    int outl;
-    if (EVP_EncryptUpdate(ctx, buf, &outl, buf, (int)size) != 1)
-      return -1;
-  }
-  keep_min(&best->bulk_ns, (cpu_now() - t0) / BATCH);
-  return 0;
-}
-
-/* For the record, the least any per-packet AEAD can cost (`openssl speed -aead`'s sequence with
- * ESP's 8-octet AAD): new nonce, AAD, encrypt, final, tag. */
-static int aead_round(EVP_CIPHER_CTX *ctx, uint8_t *buf, size_t size, struct per_packet *best) {
-  uint8_t nonce[12] = {0xca, 0xfe, 0xba, 0xbe}, aad[8] = {0, 0, 0x12, 0x34}, tag[16];
-  double t0 = cpu_now();
-  for (int i = 0; i < BATCH; i++) {
-    int outl, finl;
-    nonce[11] = (uint8_t)i;
-    if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, nonce) != 1 ||
-        EVP_EncryptUpdate(ctx, NULL, &outl, aad, sizeof aad) != 1 ||
-        EVP_EncryptUpdate(ctx, buf, &outl, buf, (int)size) != 1 ||
-        EVP_EncryptFinal_ex(ctx, buf + outl, &finl) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, sizeof tag, tag) != 1)
-      return -1;
-  }
-  keep_min(&best->aead_ns, (cpu_now() - t0) / BATCH);
-  return 0;
-}
-
-/* Interleaves the four measurements in short rounds and keeps each one's best round, so all of
- * them see the same machine state. */
-static int measure(size_t size, int rounds, struct per_packet *best) {
-  *best = (struct per_packet){1e30, 1e30, 1e30, 1e30};
-  uint8_t plain[PKT_CAP], key[32] = {1}, iv[12] = {2};
-  static uint8_t buf[PKT_CAP + 16];
+/* soft encap and decap for `seconds` of wall clock on a fresh device. */
+static int measure_soft(size_t size, double seconds, struct rate *enc, struct rate *dec) {
+  uint8_t plain[PKT_CAP];
   make_packet(plain, size);
   struct link l = {0};
-  EVP_CIPHER_CTX *bulk = EVP_CIPHER_CTX_new(), *aead = EVP_CIPHER_CTX_new();
-  int rc = open_link(&l) == 0 && bulk && aead &&
-                   EVP_EncryptInit_ex(bulk, EVP_aes_256_gcm(), NULL, key, iv) == 1 &&
-                   EVP_EncryptInit_ex(aead, EVP_aes_256_gcm(), NULL, key, iv) == 1
-               ? 0
-               : -1;
-  for (int r = 0; r < rounds && rc == 0; r++)
-    rc = soft_round(&l, plain, size, best) | bulk_round(bulk, buf, size, best) |
-         aead_round(aead, buf, size, best);
-  EVP_CIPHER_CTX_free(bulk);
-  EVP_CIPHER_CTX_free(aead);
+  int rc = open_link(&l);
+  *enc = *dec = (struct rate){0};
+  double end = clock_s(CLOCK_MONOTONIC) + seconds;
+  while (rc == 0 && clock_s(CLOCK_MONOTONIC) < end)
+    rc = soft_batch(&l, plain, size, enc, dec);
   nicsec_hal_close(l.dev);
   return rc;
 }
 
-static double gbps(size_t size, double ns) { return (double)size * 8 / ns; }
+/* The in-process reference: per-packet AEAD on a context keyed once (what soft's EVP layer
+ * does per packet, without anything else). */
+static int measure_prekeyed_aead(size_t size, double seconds, struct rate *r) {
+  static uint8_t buf[PKT_CAP];
+  uint8_t key[32] = {1}, nonce[12] = {0xca, 0xfe, 0xba, 0xbe}, aad[8] = {0, 0, 0x12, 0x34};
+  uint8_t tag[16];
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  int ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) == 1;
+  *r = (struct rate){0};
+  double end = clock_s(CLOCK_MONOTONIC) + seconds;
+  for (uint32_t n = 0; ok && clock_s(CLOCK_MONOTONIC) < end;) {
+    double t0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    for (int i = 0; ok && i < BATCH; i++, n++) {
+      int outl, finl;
+      memcpy(nonce + 8, &n, sizeof n);
+      ok = EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, nonce) == 1 &&
+           EVP_EncryptUpdate(ctx, NULL, &outl, aad, sizeof aad) == 1 &&
+           EVP_EncryptUpdate(ctx, buf, &outl, buf, (int)size) == 1 &&
+           EVP_EncryptFinal_ex(ctx, buf + outl, &finl) == 1 &&
+           EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, sizeof tag, tag) == 1;
+    }
+    r->cpu_s += clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0;
+    r->bytes += (double)size * BATCH;
+  }
+  EVP_CIPHER_CTX_free(ctx);
+  return ok ? 0 : -1;
+}
+
+/* ---- the anchor: the real `openssl speed` --------------------------------------------------- */
+
+struct openssl_cli {
+  char path[PATH_CAP];   /* the openssl executable */
+  char libdir[PATH_CAP]; /* its LD_LIBRARY_PATH; "" for the system one */
+};
+
+/* The openssl of the libcrypto the loader gave us: <prefix>/lib64/libcrypto.so.3 ->
+ * <prefix>/bin/openssl. */
+static void find_openssl(struct openssl_cli *cli) {
+  Dl_info info;
+  *cli = (struct openssl_cli){.path = "openssl"};
+  if (!dladdr(OpenSSL_version(OPENSSL_VERSION), &info) || !info.dli_fname ||
+      strlen(info.dli_fname) >= PATH_CAP)
+    return;
+  char lib[PATH_CAP], prefix[PATH_CAP], bin[PATH_CAP];
+  strcpy(lib, info.dli_fname);
+  strcpy(cli->libdir, dirname(lib));
+  strcpy(prefix, cli->libdir);
+  int n = snprintf(bin, sizeof bin, "%s/bin/openssl", dirname(prefix));
+  if (n > 0 && n < PATH_CAP && access(bin, X_OK) == 0 && !strchr(bin, '\'') &&
+      !strchr(cli->libdir, '\'')) {
+    strcpy(cli->path, bin);
+    setenv("LD_LIBRARY_PATH", cli->libdir, 1); /* inherited by popen's children */
+  } else {
+    cli->libdir[0] = '\0';
+  }
+}
+
+/* Bytes per second from `openssl speed -mr`: "+F:<n>:AES-256-GCM:<bytes per second>". */
+static int openssl_speed(const struct openssl_cli *cli, size_t size, double seconds, bool decrypt,
+                         double *bytes_per_s) {
+  char args[128], cmd[2 * PATH_CAP + 128], line[256];
+  snprintf(args, sizeof args, "speed -mr %s-evp aes-256-gcm -bytes %zu -seconds %d",
+           decrypt ? "-decrypt " : "", size, (int)(seconds + 0.5) > 0 ? (int)(seconds + 0.5) : 1);
+  snprintf(cmd, sizeof cmd, "'%s' %s 2>/dev/null", cli->path, args);
+  FILE *p = popen(cmd, "r");
+  if (!p)
+    return -1;
+  int rc = -1;
+  while (fgets(line, sizeof line, p)) {
+    const char *last = strrchr(line, ':');
+    if (rc != 0 && strncmp(line, "+F:", 3) == 0 && last) {
+      *bytes_per_s = strtod(last + 1, NULL);
+      rc = *bytes_per_s > 0 ? 0 : -1;
+    }
+  }
+  pclose(p);
+  return rc;
+}
+
+/* The CLI's `openssl version` must be the library we link, or the anchor is someone else's. */
+static void print_versions(const struct openssl_cli *cli) {
+  char line[256] = "";
+  char cmd[2 * PATH_CAP];
+  snprintf(cmd, sizeof cmd, "'%s' version 2>/dev/null", cli->path);
+  FILE *p = popen(cmd, "r");
+  if (p) {
+    if (!fgets(line, sizeof line, p))
+      line[0] = '\0';
+    pclose(p);
+  }
+  line[strcspn(line, "\n")] = '\0';
+  const char *linked = OpenSSL_version(OPENSSL_VERSION);
+  printf("anchor: %s%s%s (%s)\n", cli->libdir[0] ? "LD_LIBRARY_PATH=" : "", cli->libdir,
+         cli->libdir[0] ? " " : "", cli->path);
+  printf("anchor version: %s | linked: %s%s\n", line[0] ? line : "(did not run)", linked,
+         strncmp(line, linked, strlen(linked)) == 0 ? "" : "  <-- MISMATCH");
+}
+
+/* ---- runs and medians --------------------------------------------------------------------- */
+
+/* One run of every metric at one size, in Gbit/s. */
+struct sample {
+  double encap, decap, ossl_enc, ossl_dec, prekeyed;
+};
+enum { N_METRICS = sizeof(struct sample) / sizeof(double) };
+
+static int run_once(const struct openssl_cli *cli, size_t size, double seconds, struct sample *s) {
+  struct rate enc, dec, pre;
+  double enc_bps, dec_bps;
+  if (openssl_speed(cli, size, seconds, false, &enc_bps) != 0 ||
+      openssl_speed(cli, size, seconds, true, &dec_bps) != 0) {
+    fprintf(stderr, "bench_soft_esp: `%s speed` failed or printed no +F line\n", cli->path);
+    return -1;
+  }
+  if (measure_soft(size, seconds, &enc, &dec) != 0 ||
+      measure_prekeyed_aead(size, seconds / 2, &pre) != 0) {
+    fprintf(stderr, "bench_soft_esp: a packet failed at %zu octets\n", size);
+    return -1;
+  }
+  *s = (struct sample){gbps(&enc), gbps(&dec), enc_bps * 8 / 1e9, dec_bps * 8 / 1e9, gbps(&pre)};
+  return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static struct sample median(const struct sample *runs, int n) {
+  struct sample m;
+  double *out = (double *)&m, col[MAX_RUNS];
+  for (int k = 0; k < N_METRICS; k++) {
+    for (int r = 0; r < n; r++)
+      col[r] = ((const double *)&runs[r])[k];
+    qsort(col, (size_t)n, sizeof col[0], cmp_double);
+    out[k] = n % 2 ? col[n / 2] : (col[n / 2 - 1] + col[n / 2]) / 2;
+  }
+  return m;
+}
+
+static void print_sample(const char *label, size_t size, const struct sample *s) {
+  printf("size=%-4zu %-6s soft encap %6.2f decap %6.2f Gbit/s | openssl speed enc %6.2f "
+         "dec %6.2f | pre-keyed aead %6.2f | encap/anchor %.2f decap/anchor %.2f "
+         "(decap/speed-decrypt %.2f)\n",
+         size, label, s->encap, s->decap, s->ossl_enc, s->ossl_dec, s->prekeyed,
+         s->encap / s->ossl_enc, s->decap / s->ossl_enc, s->decap / s->ossl_dec);
+}
 
 int main(int argc, char **argv) {
-  int rounds = argc > 1 ? atoi(argv[1]) : 2000;
-  if (rounds <= 0 || rounds > 1000000) {
-    fprintf(stderr, "bench_soft_esp: rounds must be 1..1000000\n");
+  int runs = argc > 1 ? atoi(argv[1]) : 3;
+  double seconds = argc > 2 ? atof(argv[2]) : 1;
+  if (runs < 1 || runs > MAX_RUNS || seconds < 1 || seconds > 60) {
+    fprintf(stderr, "usage: bench_soft_esp [runs 1..%d] [seconds 1..60]\n", MAX_RUNS);
     return 2;
   }
-  struct per_packet best[N_SIZES];
-  for (int s = 0; s < N_SIZES; s++) {
-    if (measure(sizes[s], rounds, &best[s]) != 0) {
-      fprintf(stderr, "bench_soft_esp: a packet failed at %zu octets\n", sizes[s]);
-      return 1;
+  struct openssl_cli cli;
+  find_openssl(&cli);
+  print_versions(&cli);
+  struct sample med[N_SIZES];
+  for (int i = 0; i < N_SIZES; i++) {
+    struct sample all[MAX_RUNS];
+    for (int r = 0; r < runs; r++) {
+      if (run_once(&cli, sizes[i], seconds, &all[r]) != 0)
+        return 1;
+      char label[16];
+      snprintf(label, sizeof label, "run%d", r + 1);
+      print_sample(label, sizes[i], &all[r]);
+      fflush(stdout);
     }
-    const struct per_packet *b = &best[s];
-    printf("size=%-4zu encap %6.1f ns %6.2f Gbit/s | decap %6.1f ns %6.2f Gbit/s | "
-           "evp bulk %6.1f ns %6.2f Gbit/s | evp per-packet aead %6.1f ns %6.2f Gbit/s | "
-           "encap/bulk %.2f decap/bulk %.2f\n",
-           sizes[s], b->encap_ns, gbps(sizes[s], b->encap_ns), b->decap_ns,
-           gbps(sizes[s], b->decap_ns), b->bulk_ns, gbps(sizes[s], b->bulk_ns), b->aead_ns,
-           gbps(sizes[s], b->aead_ns), b->bulk_ns / b->encap_ns, b->bulk_ns / b->decap_ns);
+    med[i] = median(all, runs);
+    print_sample("median", sizes[i], &med[i]);
   }
-  const struct per_packet *big = &best[N_SIZES - 1];
-  size_t size = sizes[N_SIZES - 1];
-  double slower_ns = big->encap_ns > big->decap_ns ? big->encap_ns : big->decap_ns;
+  const struct sample *big = &med[N_SIZES - 1];
+  double slower = big->encap < big->decap ? big->encap : big->decap;
   printf("soft_esp: encap_gbps_1500=%.2f decap_gbps_1500=%.2f anchor=%.2f ratio=%.2f\n",
-         gbps(size, big->encap_ns), gbps(size, big->decap_ns), gbps(size, big->bulk_ns),
-         big->bulk_ns / slower_ns);
+         big->encap, big->decap, big->ossl_enc, slower / big->ossl_enc);
   return 0;
 }

@@ -1,20 +1,36 @@
 #include "esp_aead.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+/* Provider ciphers by OpenSSL name, fetched once per process: the EVP_aes_*_gcm() shortcuts
+ * make OpenSSL fetch (a locked name lookup) again on every context they initialise, i.e. on
+ * every SA install. The fetched objects live until exit. */
+static const char *const cipher_names[NICSEC_HAL_ALG__MAX + 1] = {
+    [NICSEC_HAL_ALG_AES_GCM_128] = "AES-128-GCM",
+    [NICSEC_HAL_ALG_AES_GCM_192] = "AES-192-GCM",
+    [NICSEC_HAL_ALG_AES_GCM_256] = "AES-256-GCM",
+    [NICSEC_HAL_ALG_CHACHA20_POLY1305] = "ChaCha20-Poly1305",
+};
+static EVP_CIPHER *fetched[NICSEC_HAL_ALG__MAX + 1];
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_ciphers(void) {
+  for (size_t i = 0; i <= NICSEC_HAL_ALG__MAX; i++)
+    if (cipher_names[i])
+      fetched[i] = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL);
+}
+
 static const EVP_CIPHER *cipher_for(enum nicsec_hal_alg alg) {
-  switch (alg) {
-  case NICSEC_HAL_ALG_AES_GCM_128: return EVP_aes_128_gcm();
-  case NICSEC_HAL_ALG_AES_GCM_192: return EVP_aes_192_gcm();
-  case NICSEC_HAL_ALG_AES_GCM_256: return EVP_aes_256_gcm();
-  case NICSEC_HAL_ALG_CHACHA20_POLY1305: return EVP_chacha20_poly1305();
-  }
-  return NULL;
+  if ((unsigned)alg > NICSEC_HAL_ALG__MAX)
+    return NULL;
+  pthread_once(&fetch_once, fetch_ciphers);
+  return fetched[alg];
 }
 
 enum nicsec_hal_err esp_aead_init(struct esp_aead *a, enum nicsec_hal_alg alg, const uint8_t *key,
@@ -68,17 +84,25 @@ static bool set_tag(struct esp_aead *a, uint8_t *tag) {
   return EVP_CIPHER_CTX_set_params(a->ctx, params) == 1;
 }
 
+enum nicsec_hal_err esp_aead_seal_from(struct esp_aead *a, const uint8_t *aad, size_t aad_len,
+                                       const uint8_t iv[ESP_IV_LEN], const uint8_t *src,
+                                       size_t src_len, const uint8_t *tail, size_t tail_len,
+                                       uint8_t *dst, uint8_t *icv) {
+  if (!a->encrypt || src_len > INT_MAX || tail_len > INT_MAX)
+    return NICSEC_HAL_E_INVAL;
+  int outl = 0, taill = 0, finl = 0;
+  if (!start_packet(a, aad, aad_len, iv) ||
+      (src_len && EVP_CipherUpdate(a->ctx, dst, &outl, src, (int)src_len) != 1) ||
+      (tail_len && EVP_CipherUpdate(a->ctx, dst + outl, &taill, tail, (int)tail_len) != 1) ||
+      EVP_CipherFinal_ex(a->ctx, dst + outl + taill, &finl) != 1 || !get_tag(a, icv))
+    return NICSEC_HAL_E_CRYPTO;
+  return NICSEC_HAL_OK;
+}
+
 enum nicsec_hal_err esp_aead_seal(struct esp_aead *a, const uint8_t *aad, size_t aad_len,
                                   const uint8_t iv[ESP_IV_LEN], uint8_t *buf, size_t len,
                                   uint8_t *icv) {
-  if (!a->encrypt || len > INT_MAX)
-    return NICSEC_HAL_E_INVAL;
-  int outl = 0, finl = 0;
-  if (!start_packet(a, aad, aad_len, iv) ||
-      (len && EVP_CipherUpdate(a->ctx, buf, &outl, buf, (int)len) != 1) ||
-      EVP_CipherFinal_ex(a->ctx, buf + outl, &finl) != 1 || !get_tag(a, icv))
-    return NICSEC_HAL_E_CRYPTO;
-  return NICSEC_HAL_OK;
+  return esp_aead_seal_from(a, aad, aad_len, iv, buf, len, NULL, 0, buf, icv);
 }
 
 enum nicsec_hal_err esp_aead_open(struct esp_aead *a, const uint8_t *aad, size_t aad_len,

@@ -35,6 +35,13 @@ void esp_aead_free(struct esp_aead *a);
 enum nicsec_hal_err esp_aead_seal(struct esp_aead *a, const uint8_t *aad, size_t aad_len,
                                   const uint8_t iv[ESP_IV_LEN], uint8_t *buf, size_t len,
                                   uint8_t *icv);
+/* Encrypts src[0..src_len) followed by tail[0..tail_len) into dst (one AEAD message, so the
+ * encapsulator never copies the payload next to its trailer first) and writes the tag to icv.
+ * dst must not overlap src or tail unless it equals src and tail_len is 0. */
+enum nicsec_hal_err esp_aead_seal_from(struct esp_aead *a, const uint8_t *aad, size_t aad_len,
+                                       const uint8_t iv[ESP_IV_LEN], const uint8_t *src,
+                                       size_t src_len, const uint8_t *tail, size_t tail_len,
+                                       uint8_t *dst, uint8_t *icv);
 /* Decrypts ct[0..len) into pt (may equal ct) if icv verifies; NICSEC_HAL_E_PKT_AUTH otherwise
  * (pt content is then unspecified and must not be used). */
 enum nicsec_hal_err esp_aead_open(struct esp_aead *a, const uint8_t *aad, size_t aad_len,

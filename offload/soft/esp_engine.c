@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include "esp_beet.h"
 #include "soft_policy.h"
 
 enum { NON_ESP_MARKER_LEN = 4, NATT_KEEPALIVE = 0xff };
@@ -141,17 +142,24 @@ static size_t build_aad(uint8_t aad[ESP_MAX_AAD], uint32_t spi, uint64_t seq, bo
   return 12;
 }
 
-enum nicsec_hal_err soft_esp_seal(struct soft_sa *sa, uint64_t seq, const uint8_t iv[ESP_IV_LEN],
-                                  uint8_t *esp, size_t pt_len, size_t *esp_len) {
+/* Writes the ESP header and seals payload || tail behind it; *esp_len = whole ESP packet. */
+static enum nicsec_hal_err seal_esp(struct soft_sa *sa, uint64_t seq, const uint8_t iv[ESP_IV_LEN],
+                                    uint8_t *esp, const uint8_t *payload, size_t payload_len,
+                                    const uint8_t *tail, size_t tail_len, size_t *esp_len) {
   uint8_t aad[ESP_MAX_AAD];
   size_t aad_len = build_aad(aad, sa->desc.spi, seq, sa->desc.esn);
   put_be32(esp + ESP_SPI, sa->desc.spi);
   put_be32(esp + ESP_SEQ, (uint32_t)seq);
   memcpy(esp + ESP_IV, iv, ESP_IV_LEN);
-  enum nicsec_hal_err err = esp_aead_seal(&sa->aead, aad, aad_len, iv, esp + ESP_HDR, pt_len,
-                                          esp + ESP_HDR + pt_len);
+  size_t pt_len = payload_len + tail_len;
   *esp_len = ESP_HDR + pt_len + sa->desc.icv_len;
-  return err;
+  return esp_aead_seal_from(&sa->aead, aad, aad_len, iv, payload, payload_len, tail, tail_len,
+                            esp + ESP_HDR, esp + ESP_HDR + pt_len);
+}
+
+enum nicsec_hal_err soft_esp_seal(struct soft_sa *sa, uint64_t seq, const uint8_t iv[ESP_IV_LEN],
+                                  uint8_t *esp, size_t pt_len, size_t *esp_len) {
+  return seal_esp(sa, seq, iv, esp, esp + ESP_HDR, pt_len, NULL, 0, esp_len);
 }
 
 enum nicsec_hal_err soft_esp_open(struct soft_sa *sa, const uint8_t *esp, size_t esp_len,
@@ -193,13 +201,36 @@ struct encap_plan {
   const uint8_t *payload; /* protected bytes */
   size_t payload_len;
   uint8_t next_header;
-  size_t outer_hdr_len;   /* outer IP header (tunnel: fresh; transport: the packet's own) */
+  size_t outer_hdr_len;   /* outer IP header (tunnel, BEET: fresh; transport: the packet's own) */
   enum nicsec_hal_family family;
   uint8_t tos;
+  const uint8_t *beet_ph; /* BEET: pseudo header protected before the payload */
+  size_t beet_ph_len;
 };
 
+static enum nicsec_hal_err plan_beet(const struct soft_sa *sa, const uint8_t *in,
+                                     const struct ip_view *v, struct beet_out *beet,
+                                     struct encap_plan *plan) {
+  enum nicsec_hal_err err = beet_plan_out(&sa->desc, v, in, beet);
+  if (err != NICSEC_HAL_OK)
+    return err;
+  plan->payload = beet->payload;
+  plan->payload_len = beet->payload_len;
+  plan->next_header = beet->next_header;
+  plan->family = sa->desc.src.family;
+  plan->outer_hdr_len = plan->family == NICSEC_HAL_AF_INET ? IPV4_MIN_HDR : IPV6_HDR;
+  plan->tos = v->tos;
+  plan->beet_ph = beet->ph;
+  plan->beet_ph_len = beet->ph_len;
+  return NICSEC_HAL_OK;
+}
+
 static enum nicsec_hal_err plan_encap(const struct soft_sa *sa, const uint8_t *in,
-                                      const struct ip_view *v, struct encap_plan *plan) {
+                                      const struct ip_view *v, struct beet_out *beet,
+                                      struct encap_plan *plan) {
+  plan->beet_ph_len = 0;
+  if (sa->desc.mode == NICSEC_HAL_MODE_BEET)
+    return plan_beet(sa, in, v, beet, plan);
   if (sa->desc.mode == NICSEC_HAL_MODE_TUNNEL) {
     plan->payload = in;
     plan->payload_len = v->total_len;
@@ -230,7 +261,9 @@ static size_t addr_len_of(enum nicsec_hal_family f) { return f == NICSEC_HAL_AF_
 
 static void write_outer_ip(struct soft_sa *sa, const struct encap_plan *plan, const uint8_t *in,
                            uint8_t *out, size_t total, uint8_t proto) {
-  if (sa->desc.mode != NICSEC_HAL_MODE_TUNNEL) {
+  if (sa->desc.mode == NICSEC_HAL_MODE_BEET) {
+    beet_write_outer(&sa->desc, in, out, total, proto);
+  } else if (sa->desc.mode == NICSEC_HAL_MODE_TRANSPORT) {
     memcpy(out, in, plan->outer_hdr_len);
     ip_set_proto_len(out, plan->family, plan->outer_hdr_len, proto, total);
   } else if (plan->family == NICSEC_HAL_AF_INET) {
@@ -242,16 +275,34 @@ static void write_outer_ip(struct soft_sa *sa, const struct encap_plan *plan, co
   }
 }
 
-/* Fills payload, RFC 4303 default padding 1, 2, 3, ... (pad octets bring the ICV to a 4-octet
- * boundary; AEADs here are stream modes), pad length and next header; returns the plaintext
+/* The ESP trailer: RFC 4303 default padding 1, 2, 3, ... (pad octets bring the ICV to a
+ * 4-octet boundary; AEADs here are stream modes), pad length and next header. Returns its
  * length. */
-static size_t write_esp_plaintext(uint8_t *p, const struct encap_plan *plan, size_t pad) {
-  memcpy(p, plan->payload, plan->payload_len);
+static size_t write_esp_trailer(uint8_t tail[ESP_ALIGN - 1 + ESP_TRAILER], size_t pad,
+                                uint8_t next_header) {
   for (size_t i = 0; i < pad; i++)
-    p[plan->payload_len + i] = (uint8_t)(i + 1);
-  p[plan->payload_len + pad] = (uint8_t)pad;
-  p[plan->payload_len + pad + 1] = plan->next_header;
-  return plan->payload_len + pad + ESP_TRAILER;
+    tail[i] = (uint8_t)(i + 1);
+  tail[pad] = (uint8_t)pad;
+  tail[pad + 1] = next_header;
+  return pad + ESP_TRAILER;
+}
+
+/* Seals the planned payload with its trailer into the ESP packet at esp. */
+static enum nicsec_hal_err seal_plan(struct soft_sa *sa, uint64_t seq, const uint8_t iv[ESP_IV_LEN],
+                                     const struct encap_plan *plan, size_t pad, uint8_t *esp,
+                                     size_t *esp_len) {
+  uint8_t tail[ESP_ALIGN - 1 + ESP_TRAILER];
+  size_t tail_len = write_esp_trailer(tail, pad, plan->next_header);
+  const uint8_t *src = plan->payload;
+  size_t src_len = plan->payload_len;
+  if (plan->beet_ph_len) { /* rare (IPv4 options): assemble pseudo header + payload in place */
+    memcpy(esp + ESP_HDR, plan->beet_ph, plan->beet_ph_len);
+    memcpy(esp + ESP_HDR + plan->beet_ph_len, plan->payload, plan->payload_len);
+    src = esp + ESP_HDR;
+    src_len += plan->beet_ph_len;
+  }
+  /* Otherwise sealed straight from the caller's packet: no copy of the payload. */
+  return seal_esp(sa, seq, iv, esp, src, src_len, tail, tail_len, esp_len);
 }
 
 enum nicsec_hal_err soft_esp_build(struct soft_sa *sa, uint64_t seq, const uint8_t iv[ESP_IV_LEN],
@@ -259,21 +310,21 @@ enum nicsec_hal_err soft_esp_build(struct soft_sa *sa, uint64_t seq, const uint8
                                    size_t *out_len) {
   struct ip_view v;
   struct encap_plan plan;
+  struct beet_out beet;
   enum nicsec_hal_err err = ip_parse(in, in_len, &v);
   if (err == NICSEC_HAL_OK)
-    err = plan_encap(sa, in, &v, &plan);
+    err = plan_encap(sa, in, &v, &beet, &plan);
   if (err != NICSEC_HAL_OK)
     return err;
   size_t udp_len = sa->desc.encap.enabled ? UDP_HDR : 0;
-  size_t pad = (ESP_ALIGN - (plan.payload_len + ESP_TRAILER) % ESP_ALIGN) % ESP_ALIGN;
-  size_t esp_len = ESP_HDR + plan.payload_len + pad + ESP_TRAILER + sa->desc.icv_len;
+  size_t protected_len = plan.beet_ph_len + plan.payload_len;
+  size_t pad = (ESP_ALIGN - (protected_len + ESP_TRAILER) % ESP_ALIGN) % ESP_ALIGN;
+  size_t esp_len = ESP_HDR + protected_len + pad + ESP_TRAILER + sa->desc.icv_len;
   size_t total = plan.outer_hdr_len + udp_len + esp_len;
   size_t ip_max = IP_MAX_TOTAL + (plan.family == NICSEC_HAL_AF_INET6 ? IPV6_HDR : 0);
   if (total > out_cap || total > ip_max)
     return NICSEC_HAL_E_PKT_TOO_BIG;
-  uint8_t *esp = out + plan.outer_hdr_len + udp_len;
-  size_t pt_len = write_esp_plaintext(esp + ESP_HDR, &plan, pad);
-  err = soft_esp_seal(sa, seq, iv, esp, pt_len, &esp_len);
+  err = seal_plan(sa, seq, iv, &plan, pad, out + plan.outer_hdr_len + udp_len, &esp_len);
   if (err != NICSEC_HAL_OK)
     return err;
   uint8_t proto = udp_len ? IPPROTO_NUM_UDP : IPPROTO_NUM_ESP;
@@ -402,6 +453,19 @@ static enum nicsec_hal_err finish_transport(const struct esp_outer *o, const uin
   return NICSEC_HAL_OK;
 }
 
+/* BEET: rebuild the inner header from the outer one and the SA's inner addresses. */
+static enum nicsec_hal_err finish_beet(const struct soft_sa *sa, const uint8_t *in, uint8_t *out,
+                                       size_t payload_len, uint8_t next_header,
+                                       size_t *out_len) {
+  enum nicsec_hal_err err = beet_finish_in(&sa->desc, in, out, payload_len, next_header, out_len);
+  struct ip_view inner;
+  if (err == NICSEC_HAL_OK)
+    err = ip_parse(out, *out_len, &inner);
+  if (err == NICSEC_HAL_OK && !selector_match(sa, &inner, out))
+    err = NICSEC_HAL_E_PKT_POLICY;
+  return err;
+}
+
 enum nicsec_hal_err soft_esp_decap(struct soft_sa *sa, const struct esp_outer *o,
                                    const uint8_t *in, uint8_t *out, size_t out_cap,
                                    size_t *out_len, uint32_t *events) {
@@ -409,8 +473,10 @@ enum nicsec_hal_err soft_esp_decap(struct soft_sa *sa, const struct esp_outer *o
     return NICSEC_HAL_E_PKT_NO_SA;
   if (hard_expired(sa))
     return NICSEC_HAL_E_PKT_EXPIRED;
-  bool tunnel = sa->desc.mode == NICSEC_HAL_MODE_TUNNEL;
-  size_t pt_off = tunnel ? 0 : o->ip.hdr_len;
+  enum nicsec_hal_mode mode = sa->desc.mode;
+  size_t pt_off = mode == NICSEC_HAL_MODE_TUNNEL   ? 0
+                  : mode == NICSEC_HAL_MODE_BEET ? beet_inner_base_len(&sa->desc)
+                                                 : o->ip.hdr_len;
   if (out_cap < pt_off)
     return NICSEC_HAL_E_PKT_TOO_BIG;
   size_t pt_len, payload_len;
@@ -421,9 +487,12 @@ enum nicsec_hal_err soft_esp_decap(struct soft_sa *sa, const struct esp_outer *o
                                           &pt_len, &seq, events);
   if (err == NICSEC_HAL_OK)
     err = parse_trailer(pt, pt_len, &payload_len, &next_header);
-  if (err == NICSEC_HAL_OK)
-    err = tunnel ? finish_tunnel(sa, pt, payload_len, next_header, out_len)
-                 : finish_transport(o, in, out, payload_len, next_header, out_len);
+  if (err == NICSEC_HAL_OK && mode == NICSEC_HAL_MODE_TUNNEL)
+    err = finish_tunnel(sa, pt, payload_len, next_header, out_len);
+  else if (err == NICSEC_HAL_OK && mode == NICSEC_HAL_MODE_BEET)
+    err = finish_beet(sa, in, out, payload_len, next_header, out_len);
+  else if (err == NICSEC_HAL_OK)
+    err = finish_transport(o, in, out, payload_len, next_header, out_len);
   if (err != NICSEC_HAL_OK)
     return err;
   *events |= account_packet(sa, *out_len);

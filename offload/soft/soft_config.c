@@ -22,7 +22,7 @@ static const struct nicsec_hal_caps soft_defaults = {
             NICSEC_HAL_ALG_BIT(NICSEC_HAL_ALG_AES_GCM_256) |
             NICSEC_HAL_ALG_BIT(NICSEC_HAL_ALG_CHACHA20_POLY1305),
     .aes_gcm_icv = NICSEC_HAL_ICV_8 | NICSEC_HAL_ICV_12 | NICSEC_HAL_ICV_16,
-    .modes = NICSEC_HAL_MODE_TUNNEL | NICSEC_HAL_MODE_TRANSPORT, /* no BEET yet */
+    .modes = NICSEC_HAL_MODE_TUNNEL | NICSEC_HAL_MODE_TRANSPORT | NICSEC_HAL_MODE_BEET,
     .families = NICSEC_HAL_AF_INET | NICSEC_HAL_AF_INET6,
     .esn = true,
     .udp_encap = true,

@@ -61,6 +61,13 @@ static bool family_offered(const struct nicsec_hal_caps *caps, const struct nics
   return family_valid(caps->families, sa->src.family) && sa->src.family == sa->dst.family;
 }
 
+/* BEET binds one inner address pair to the SA; the HAL carries it in the outer family. */
+static bool beet_addrs_ok(const struct nicsec_hal_caps *caps, const struct nicsec_hal_sa *sa) {
+  (void)caps;
+  return sa->mode != NICSEC_HAL_MODE_BEET || (sa->beet.src.family == sa->src.family &&
+                                              sa->beet.dst.family == sa->src.family);
+}
+
 static bool esn_offered(const struct nicsec_hal_caps *caps, const struct nicsec_hal_sa *sa) {
   return !sa->esn || caps->esn;
 }
@@ -125,6 +132,7 @@ static const struct sa_rule {
     {icv_offered, NICSEC_HAL_E_UNSUPPORTED_ICV},
     {mode_offered, NICSEC_HAL_E_UNSUPPORTED_MODE},
     {family_offered, NICSEC_HAL_E_UNSUPPORTED_FAMILY},
+    {beet_addrs_ok, NICSEC_HAL_E_UNSUPPORTED_FAMILY},
     {selector_ok, NICSEC_HAL_E_INVAL},
     {esn_offered, NICSEC_HAL_E_UNSUPPORTED_ESN},
     {encap_offered, NICSEC_HAL_E_UNSUPPORTED_ENCAP},

@@ -211,6 +211,13 @@ struct nicsec_hal_sa {
   struct nicsec_hal_limits limits;
   struct nicsec_hal_selector sel; /* packet mode: inbound inner packets must match it */
   bool has_sel;
+  /* BEET mode only (RFC 7402 appendix B): the inner addresses bound to the SA, in the SA's
+   * direction (outbound: local, peer; inbound: peer, local). They never travel on the wire:
+   * encap requires the inner packet to carry exactly them and replaces its IP header by an
+   * outer one; decap rebuilds the inner header from them. Same family as src/dst. */
+  struct {
+    struct nicsec_hal_addr src, dst;
+  } beet;
 };
 
 typedef uint64_t nicsec_hal_sa_id;
@@ -374,7 +381,9 @@ enum nicsec_hal_err nicsec_hal_poll_events(struct nicsec_hal_dev *dev, struct ni
 /* Packet buffers are full IP packets (no link-layer header).
  * encap: `in` is the plaintext IP packet; `out` receives the outer IP packet (outer IPv4/IPv6
  *   header, UDP header if the SA encapsulates, ESP). Tunnel mode wraps the whole packet (next
- *   header 4/41); transport mode keeps its IP header and protects the payload.
+ *   header 4/41); transport mode keeps its IP header and protects the payload; BEET mode
+ *   replaces the IP header (whose addresses must be the SA's beet pair) by an outer one and
+ *   protects the payload, IPv4 options travelling in a pseudo header (next header 94).
  * decap: `in` is an outer IP packet carrying ESP or ESP-in-UDP; the SA is found by SPI; `out`
  *   receives the plaintext IP packet; *sa (may be NULL) receives the SA that took the packet.
  * The caller keeps ownership of both buffers; in and out must not overlap.

@@ -3,7 +3,8 @@
  *      RFC 7634 example SA (so the seed corpus authenticates and mutations start from a valid
  *      packet): outer IP / UDP / ESP parsing, SA lookup, replay, AEAD.
  *   1: octet 1 picks an SA, the rest is an ESP *plaintext* (payload | padding | trailer) sealed
- *      with the SA's key: reaches the trailer and inner-packet checks behind the ICV.
+ *      with the SA's key: reaches the trailer, inner-packet and BEET pseudo-header checks
+ *      behind the ICV.
  *   2: the rest is a plaintext IP packet: encap then decap must give back exactly the packet
  *      the encap consumed (a round-trip oracle; a mismatch aborts).
  * Every case builds fresh state, so an input always behaves the same way. */
@@ -32,13 +33,18 @@ static struct nicsec_hal_addr v6(uint8_t last) {
       .bytes = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, last}};
 }
 
-/* SA variants the fuzzer can pick: tunnel/transport, v4/v6, bare/UDP, ESN, ICV 8..16. */
+/* SA variants the fuzzer can pick: tunnel/transport/BEET, v4/v6, bare/UDP, ESN, ICV 8..16.
+ * BEET (0x80) binds the inner hosts of the RFC 7634 example packet (v4) or ::11 -> ::12. */
 static struct nicsec_hal_sa variant(unsigned pick, enum nicsec_hal_dir dir) {
   struct nicsec_hal_sa sa = {.dir = dir, .offload = NICSEC_HAL_OFFLOAD_PACKET,
                              .spi = RFC7634_SPI, .replay_window = 64};
   sa.mode = (pick & 1) ? NICSEC_HAL_MODE_TRANSPORT : NICSEC_HAL_MODE_TUNNEL;
+  if (pick & 0x80)
+    sa.mode = NICSEC_HAL_MODE_BEET;
   sa.src = (pick & 2) ? v6(1) : v4(203, 0, 113, 153);
   sa.dst = (pick & 2) ? v6(2) : v4(203, 0, 113, 5);
+  sa.beet.src = (pick & 2) ? v6(0x11) : v4(198, 51, 100, 5);
+  sa.beet.dst = (pick & 2) ? v6(0x12) : v4(192, 0, 2, 5);
   sa.encap.enabled = (pick & 4) != 0;
   sa.encap.sport = sa.encap.dport = 4500;
   sa.esn = (pick & 8) != 0;
@@ -133,7 +139,7 @@ static void fuzz_round_trip(const uint8_t *data, size_t size) {
         out_len != v.total_len || ip_parse(out, out_len, &back) != NICSEC_HAL_OK)
       abort();
     /* A rebuilt IPv4 header checksum may legally differ in its representation of zero. */
-    if (out_desc.mode == NICSEC_HAL_MODE_TRANSPORT && v.family == NICSEC_HAL_AF_INET)
+    if (out_desc.mode != NICSEC_HAL_MODE_TUNNEL && v.family == NICSEC_HAL_AF_INET)
       memcpy(out + IPV4_CSUM, data + 1 + IPV4_CSUM, 2);
     if (memcmp(out, data + 1, out_len) != 0)
       abort();

@@ -42,6 +42,15 @@ write("raw_natt_keepalive", b"\x00" + ipv4_udp(b"\xff", 4500))
 write("plain_rfc7634_tunnel", b"\x01\x40" + bytes.fromhex(esp["plaintext"]))
 write("roundtrip_rfc7634_inner", b"\x02\x40" + bytes.fromhex(esp["inner_packet"]))
 write("roundtrip_transport_udp_esn", b"\x02\x0d" + bytes.fromhex(esp["inner_packet"]))
+# 0xc0: the ChaCha20-Poly1305 BEET SA bound to the inner packet's hosts. Round trip of the
+# inner packet, and a plaintext carrying a BEET pseudo header (next header 94) with a 4-octet
+# Router Alert option in front of the inner packet's ICMP payload.
+inner = bytes.fromhex(esp["inner_packet"])
+write("roundtrip_beet_inner", b"\x02\xc0" + inner)
+beet_pt = bytes([1, 0, 0, 0, 0x94, 4, 0, 0]) + inner[20:]
+beet_pad = (4 - (len(beet_pt) + 2) % 4) % 4
+write("plain_beet_pseudo_header",
+      b"\x01\xc0" + beet_pt + bytes(range(1, beet_pad + 1)) + bytes([beet_pad, 94]))
 for v in load("esp_aes_gcm_mcgrew.json"):
     if v["id"] in (1, 2, 12) and v["algorithm"] == "AES-GCM-ESP":
         write("plain_mcgrew_%d" % v["id"], b"\x01\x01" + bytes.fromhex(v["plaintext"]))

@@ -261,6 +261,18 @@ static void test_rejects_with_reason(void **state) {
     assert_int_equal(nicsec_hal_sa_add(f->dev, &sa, 1, &id, NULL),
                      NICSEC_HAL_E_UNSUPPORTED_MODE);
   }
+  if (!(c->offload_modes & NICSEC_HAL_OFFLOAD_CRYPTO)) { /* a mode it does not implement */
+    sa = good;
+    sa.offload = NICSEC_HAL_OFFLOAD_CRYPTO;
+    assert_int_equal(nicsec_hal_sa_add(f->dev, &sa, 1, &id, NULL),
+                     NICSEC_HAL_E_UNSUPPORTED_OFFLOAD);
+  }
+  if (c->modes & NICSEC_HAL_MODE_BEET) { /* inner addresses must be in the outer family */
+    sa = good;
+    sa.mode = NICSEC_HAL_MODE_BEET;
+    assert_int_equal(nicsec_hal_sa_add(f->dev, &sa, 1, &id, NULL),
+                     NICSEC_HAL_E_UNSUPPORTED_FAMILY);
+  }
   if (!(c->algs & NICSEC_HAL_ALG_BIT(NICSEC_HAL_ALG_CHACHA20_POLY1305))) {
     sa = good;
     sa.alg = NICSEC_HAL_ALG_CHACHA20_POLY1305;
@@ -400,6 +412,64 @@ static void test_stats_counters(void **state) {
   assert_int_equal(si.auth_failures, 1);
   assert_int_equal(si.drops[NICSEC_HAL_DROP_AUTH], 1);
   assert_true(si.last_use_s > 0 && so.last_use_s > 0);
+}
+
+/* ---- BEET mode (RFC 7402 appendix B) -------------------------------------------------------- */
+
+/* A BEET pair binding the inner hosts of plain_packet(); outer addresses from tu_sa_for. */
+static struct pair add_beet_pair(struct fixture *f, uint32_t k) {
+  bool v4 = f->caps->families & NICSEC_HAL_AF_INET;
+  struct nicsec_hal_sa out = tu_sa_for(f->caps, NICSEC_HAL_DIR_OUT, in_spi(f, k));
+  out.mode = NICSEC_HAL_MODE_BEET;
+  out.beet.src = tu_addr(v4 ? "10.1.0.1" : "2001:db8:1::1");
+  out.beet.dst = tu_addr(v4 ? "10.2.0.1" : "2001:db8:2::1");
+  struct nicsec_hal_sa in = out;
+  in.dir = NICSEC_HAL_DIR_IN;
+  return (struct pair){add_one(f, &out), add_one(f, &in)};
+}
+
+/* The wire packet carries the outer addresses and no inner IP header; decap restores the inner
+ * packet byte for byte (TTL, TOS and ID travel in the outer header). */
+static void test_beet_roundtrip(void **state) {
+  struct fixture *f = *state;
+  if (!(f->caps->modes & NICSEC_HAL_MODE_BEET) || !f->caps->host_datapath)
+    skip();
+  struct pair p = add_beet_pair(f, 70);
+  uint8_t plain[PKT_BUF], esp[PKT_BUF], out[PKT_BUF];
+  size_t plain_len = plain_packet(f, plain, 200), esp_len, out_len;
+  assert_int_equal(nicsec_hal_encap(f->dev, p.out, plain, plain_len, esp, PKT_BUF, &esp_len),
+                   NICSEC_HAL_OK);
+  bool v4 = (plain[0] >> 4) == 4;
+  size_t hdr = v4 ? 20 : 40, icv = tu_sa_for(f->caps, NICSEC_HAL_DIR_OUT, 1).icv_len;
+  struct nicsec_hal_addr outer_src = tu_addr(v4 ? "192.0.2.1" : "2001:db8::1");
+  assert_memory_equal(esp + (v4 ? 12 : 8), outer_src.bytes, v4 ? 4 : 16);
+  assert_int_equal(esp[v4 ? 9 : 6], 50);
+  /* outer header, ESP header + IV, the inner payload only, 2..5 octets of trailer, ICV */
+  size_t inner_payload = plain_len - hdr, body = esp_len - hdr - 16 - icv;
+  assert_true(body >= inner_payload + 2 && body <= inner_payload + 5 && body % 4 == 0);
+  assert_int_equal(nicsec_hal_decap(f->dev, esp, esp_len, out, PKT_BUF, &out_len, NULL),
+                   NICSEC_HAL_OK);
+  assert_int_equal(out_len, plain_len);
+  assert_memory_equal(out, plain, plain_len);
+}
+
+/* A BEET SA carries exactly its own inner address pair. */
+static void test_beet_other_inner_address(void **state) {
+  struct fixture *f = *state;
+  if (!(f->caps->modes & NICSEC_HAL_MODE_BEET) || !f->caps->host_datapath)
+    skip();
+  struct pair p = add_beet_pair(f, 71);
+  uint8_t plain[PKT_BUF], esp[PKT_BUF];
+  size_t esp_len, plain_len = f->caps->families & NICSEC_HAL_AF_INET
+                                  ? tu_udp4_packet(plain, "10.1.0.9", "10.2.0.1", 1, 2, 20, 0)
+                                  : tu_udp6_packet(plain, "2001:db8:1::9", "2001:db8:2::1", 1,
+                                                   2, 20);
+  assert_int_equal(nicsec_hal_encap(f->dev, p.out, plain, plain_len, esp, PKT_BUF, &esp_len),
+                   NICSEC_HAL_E_PKT_POLICY);
+  struct nicsec_hal_sa_stats st;
+  assert_int_equal(nicsec_hal_sa_stats(f->dev, p.out, &st), NICSEC_HAL_OK);
+  assert_int_equal(st.drops[NICSEC_HAL_DROP_POLICY], 1);
+  assert_int_equal(st.packets, 0);
 }
 
 static size_t drain_events(struct fixture *f, struct nicsec_hal_event *evs) {
@@ -567,6 +637,8 @@ int nicsec_hal_conformance_run(const char *backend, const char *args) {
       CASE(test_packet_limit_events),
       CASE(test_byte_limit_events),
       CASE(test_stopped_sa_takes_no_traffic),
+      CASE(test_beet_roundtrip),
+      CASE(test_beet_other_inner_address),
       CASE(test_dump_redacts_keys),
       CASE(test_policies),
   };

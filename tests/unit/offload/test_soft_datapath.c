@@ -304,6 +304,91 @@ static void test_keys_wiped_in_engine(void **state) {
   nicsec_hal_close(dev);
 }
 
+/* The HAL has no call through which a host hands a device an ESP layout to seal or open, so
+ * soft cannot be a crypto-only (crypto offload) device and must not claim to be one; a
+ * crypto-mode SA is refused with the reason, and BEET, which soft implements, is claimed. */
+static void test_caps_claim_only_what_is_implemented(void **state) {
+  (void)state;
+  struct nicsec_hal_dev *dev;
+  assert_int_equal(nicsec_hal_open("soft", NULL, &dev), NICSEC_HAL_OK);
+  const struct nicsec_hal_caps *caps = nicsec_hal_caps(dev);
+  assert_int_equal(caps->offload_modes, NICSEC_HAL_OFFLOAD_PACKET);
+  assert_int_equal(caps->modes, NICSEC_HAL_MODE_TUNNEL | NICSEC_HAL_MODE_TRANSPORT |
+                                    NICSEC_HAL_MODE_BEET);
+  struct nicsec_hal_sa sa = tu_sa_for(caps, NICSEC_HAL_DIR_OUT, SPI);
+  sa.offload = NICSEC_HAL_OFFLOAD_CRYPTO;
+  nicsec_hal_sa_id id;
+  assert_int_equal(nicsec_hal_sa_add(dev, &sa, 1, &id, NULL), NICSEC_HAL_E_UNSUPPORTED_OFFLOAD);
+  nicsec_hal_close(dev);
+}
+
+/* Freeing SAs in any order (oldest, newest, from the middle of the outbound list and of SPI
+ * hash chains) leaves every other SA reachable: each remaining pair still round-trips, freed
+ * ids are gone, and their SPIs can be installed again. */
+enum { DEL_PAIRS = 300 };
+
+static void add_numbered_pair(struct nicsec_hal_dev *dev, uint32_t k, nicsec_hal_sa_id ids[2]) {
+  struct nicsec_hal_sa sa = tu_sa_for(nicsec_hal_caps(dev), NICSEC_HAL_DIR_OUT, SPI + k);
+  sa.reqid = k + 1;
+  struct nicsec_hal_sa in = sa;
+  in.dir = NICSEC_HAL_DIR_IN;
+  assert_int_equal(nicsec_hal_sa_add(dev, &sa, 1, &ids[0], NULL), NICSEC_HAL_OK);
+  assert_int_equal(nicsec_hal_sa_add(dev, &in, 1, &ids[1], NULL), NICSEC_HAL_OK);
+}
+
+static void delete_id(struct nicsec_hal_dev *dev, nicsec_hal_sa_id id) {
+  assert_int_equal(nicsec_hal_sa_stop(dev, id), NICSEC_HAL_OK);
+  assert_int_equal(nicsec_hal_sa_drain(dev, id), NICSEC_HAL_OK);
+  assert_int_equal(nicsec_hal_sa_free(dev, id), NICSEC_HAL_OK);
+}
+
+static void test_delete_any_order(void **state) {
+  (void)state;
+  struct nicsec_hal_dev *dev;
+  assert_int_equal(nicsec_hal_open("soft", "max_sa=512", &dev), NICSEC_HAL_OK);
+  nicsec_hal_sa_id ids[DEL_PAIRS][2];
+  bool gone[DEL_PAIRS] = {0};
+  for (uint32_t k = 0; k < DEL_PAIRS; k++)
+    add_numbered_pair(dev, k, ids[k]);
+  /* oldest, newest, then every third from the middle outwards */
+  uint32_t order[DEL_PAIRS], n = 0, mid = DEL_PAIRS / 2;
+  order[n++] = 0;
+  order[n++] = DEL_PAIRS - 1;
+  gone[0] = gone[DEL_PAIRS - 1] = true;
+  for (uint32_t step = 0; step < mid; step++) {
+    const uint32_t sides[2] = {mid - step, mid + step};
+    for (int side = 0; side < 2; side++) {
+      uint32_t k = sides[side];
+      if (k % 3 == 0 && !gone[k]) {
+        order[n++] = k;
+        gone[k] = true;
+      }
+    }
+  }
+  for (uint32_t i = 0; i < n; i++) /* outbound first for half of them, inbound for the rest */
+    for (int d = 0; d < 2; d++)
+      delete_id(dev, ids[order[i]][(i + (uint32_t)d) % 2]);
+  uint8_t pkt[BUF], esp[BUF], back[BUF];
+  size_t len = tu_udp4_packet(pkt, "10.0.0.1", "10.0.0.2", 7, 9, 40, 0), esp_len, back_len;
+  for (uint32_t k = 0; k < DEL_PAIRS; k++) {
+    nicsec_hal_sa_id got = 0;
+    enum nicsec_hal_err want = gone[k] ? NICSEC_HAL_E_NO_SUCH_SA : NICSEC_HAL_OK;
+    assert_int_equal(nicsec_hal_encap(dev, ids[k][0], pkt, len, esp, BUF, &esp_len), want);
+    if (gone[k])
+      continue;
+    assert_int_equal(nicsec_hal_decap(dev, esp, esp_len, back, BUF, &back_len, &got),
+                     NICSEC_HAL_OK);
+    assert_int_equal(got, ids[k][1]);
+  }
+  for (uint32_t k = 0; k < DEL_PAIRS; k++) /* freed SPIs are free again, live ones are not */
+    if (gone[k])
+      add_numbered_pair(dev, k, ids[k]);
+  struct nicsec_hal_sa dup = tu_sa_for(nicsec_hal_caps(dev), NICSEC_HAL_DIR_IN, SPI + 1);
+  nicsec_hal_sa_id id;
+  assert_int_equal(nicsec_hal_sa_add(dev, &dup, 1, &id, NULL), NICSEC_HAL_E_DUPLICATE_SPI);
+  nicsec_hal_close(dev);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_tunnel_v4_in_v4),
@@ -315,6 +400,8 @@ int main(void) {
       cmocka_unit_test(test_selector_enforced),
       cmocka_unit_test(test_bad_outer_headers),
       cmocka_unit_test(test_keys_wiped_in_engine),
+      cmocka_unit_test(test_delete_any_order),
+      cmocka_unit_test(test_caps_claim_only_what_is_implemented),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
