@@ -86,11 +86,13 @@ module aes_enc_pipe #(
 
   logic en;
 
-  // Stage registers 0..LAST; packed so the shift below is one loop of non-blocking assignments.
+  // Stage registers 0..LAST. The wide ones are unpacked arrays (one word per stage, as in
+  // silicon): a packed [LAST:0][TAG_W-1:0] vector would make every stage-to-stage move a
+  // misaligned bit-field copy inside one 2,000-bit value in a cycle-based simulator.
   logic [LAST:0]             vld_q;
-  logic [LAST:0][  SA_W-1:0] sa_q;
-  logic [LAST:0][ TAG_W-1:0] tag_q;
-  logic [LAST:0][DATA_W-1:0] state_q;
+  logic [  SA_W-1:0]         sa_q     [LAST+1];
+  logic [ TAG_W-1:0]         tag_q    [LAST+1];
+  logic [DATA_W-1:0]         state_q  [LAST+1];
   // Key size of the beat in register k (k >= 1); register LAST does not need it.
   logic [LAST-1:1]           is256_q;
 

@@ -189,7 +189,15 @@ module esp_ingress
   wire [63:0] iv = is_udp ? {h32(hb, 36), h32(hb, 40)} : {h32(hb, 28), h32(hb, 32)};
   wire [31:0] slot32 = spi - spi_base;
   wire slot_in_range = spi >= spi_base && slot32 < 32'(NUM_SA);
-  assign a_slot = SA_W'(slot32);
+  // The table read is registered. The SPI lies in beat 1 (octets 20..23, or 28..31 behind the
+  // UDP header), so the table is addressed with it while that beat is on the input and the
+  // SA's words are there in I_PARSE, when beat 2 arrives.
+  wire [127:0] b1_now = hs == I_B1 ? s_data : b1_q;
+  wire [31:0] spi_now = is_udp ? b1_now[31:0] : b1_now[95:64];
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire unused_b1_now = ^{b1_now[127:96], b1_now[63:32]};  // the rest of beat 1 is not the SPI
+  /* verilator lint_on UNUSEDSIGNAL */
+  assign a_slot = SA_W'(spi_now - spi_base);
   wire [15:0] min_esp = 16'd20 + 16'(a_cfg.icv_len);
   wire [15:0] ct_len = esp_len - 16'd16 - 16'(a_cfg.icv_len);
   wire [64:0] inferred = infer_seq(sn_lo, a_dyn.seq, a_cfg.window, a_cfg.esn);

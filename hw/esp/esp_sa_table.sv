@@ -1,15 +1,23 @@
 // One direction's SA table: per-SA configuration and datapath state, the anti-replay bitmaps
-// (inbound), and the mailbox executor that installs, deletes, reads and updates SAs through the
-// gcm_core's key-install and key-probe ports.
+// (inbound), and the mailbox executor that installs, stops, deletes, reads and updates SAs
+// through the gcm_core's key-install and key-probe ports.
 //
-// Storage: register files indexed by SA slot with combinational reads: read port A serves the
-// pipeline head, read port B the tail (ingress re-checks the window and counts at the tail). In
-// silicon these are 1R1W RAMs per field group with a registered read one stage earlier; the
-// pipelines already present the slot a clock ahead of use where that is cheap (head latch).
+// Storage: RAM-shaped arrays (one write port; registered reads, as block RAM / 1R1W macros
+// replicated per read port): port A serves the pipeline head, port B the tail (ingress
+// re-checks the window and counts at the tail), port C the mailbox. A read port's output is
+// the word at the address presented in the previous clock, as memory held it before that
+// clock's write; ports re-read every clock, so a stable address sees a write one clock later.
+// The pipelines present the slot a clock ahead of use (egress: the SA slot metadata while
+// idle; ingress: the SPI as soon as the beat holding it arrives; tail: the next packet's slot
+// while idle). No array has a reset: only the per-SA valid bits (flops) do, so after reset no
+// SA is active whatever the RAMs hold, and DELETE zeroizes a slot by writing zeros through
+// the write port (its readback then shows zeros).
 //
 // Write arbitration: the datapath writes the state of at most one SA per packet (dp_we) and
-// always wins; the mailbox writes in a clock without a datapath write. Changing an SA that has
-// packets in flight is the driver's error (install before steering; stop, drain, then delete).
+// always wins; the mailbox writes in a clock without a datapath write, and not in the clock
+// right after a datapath write to its own slot (port C would still show the old word).
+// Changing an SA that has packets in flight is the driver's error (install before steering;
+// stop, drain, then delete).
 module esp_sa_table
   import nicsec_regs_pkg::*;
   import esp_pkg::*;
@@ -67,19 +75,19 @@ module esp_sa_table
   sa_cfg_t cfg_mem[NUM_SA];
   sa_dyn_t dyn_mem[NUM_SA];
   logic [WIN-1:0] bitmap_mem[NUM_SA];
-
-  // Valid bits live in flops with a reset: after reset no SA is active whatever the RAMs hold.
   logic [NUM_SA-1:0] active_q;
-  always_comb begin
-    a_cfg = cfg_mem[a_idx];
-    a_cfg.active = active_q[a_idx];
-    b_cfg = cfg_mem[b_idx];
-    b_cfg.active = active_q[b_idx];
+
+  // registered read ports A and B (`active` comes from the valid flops, read alongside)
+  always_ff @(posedge clk) begin
+    a_cfg <= cfg_mem[a_idx];
+    a_cfg.active <= active_q[a_idx];
+    a_dyn <= dyn_mem[a_idx];
+    a_bitmap <= bitmap_mem[a_idx];
+    b_cfg <= cfg_mem[b_idx];
+    b_cfg.active <= active_q[b_idx];
+    b_dyn <= dyn_mem[b_idx];
+    b_bitmap <= bitmap_mem[b_idx];
   end
-  assign a_dyn = dyn_mem[a_idx];
-  assign a_bitmap = bitmap_mem[a_idx];
-  assign b_dyn = dyn_mem[b_idx];
-  assign b_bitmap = bitmap_mem[b_idx];
 
   typedef enum logic [2:0] {
     M_IDLE,
@@ -96,15 +104,25 @@ module esp_sa_table
   logic [255:0] key_q;
   logic [63:0] seq_q;
 
+  // port C: the mailbox's slot (the incoming index while idle, so the word is there one clock
+  // later when a command starts)
   sa_cfg_t rd_cfg;
-  always_comb begin
-    rd_cfg = cfg_mem[idx_q];
-    rd_cfg.active = active_q[idx_q];
+  sa_dyn_t rd_dyn;
+  logic [WIN-1:0] rd_bitmap;
+  wire [SA_W-1:0] c_idx = (state == M_IDLE) ? SA_W'(mb_idx) : idx_q;
+  always_ff @(posedge clk) begin
+    rd_cfg <= cfg_mem[c_idx];
+    rd_cfg.active <= active_q[c_idx];
+    rd_dyn <= dyn_mem[c_idx];
+    rd_bitmap <= bitmap_mem[c_idx];
   end
+  // a datapath write to the mailbox's slot in the last clock: port C is one clock behind it
+  logic dp_hit_q;
+  always_ff @(posedge clk) dp_hit_q <= dp_we && dp_idx == idx_q;
 
   wire idx_ok = mb_idx < 16'(NUM_SA);
   wire op_ok = mb_op inside {3'(SA_OP_INSTALL), 3'(SA_OP_DELETE), 3'(SA_OP_READ),
-                             3'(SA_OP_UPDATE_LIMITS), 3'(SA_OP_UPDATE_SEQ)};
+                             3'(SA_OP_UPDATE_LIMITS), 3'(SA_OP_UPDATE_SEQ), 3'(SA_OP_STOP)};
 
   assign mb_busy = state != M_IDLE;
   assign inst_valid = state == M_KEY;
@@ -132,7 +150,7 @@ module esp_sa_table
   endfunction
   /* verilator lint_on UNUSEDSIGNAL */
 
-  wire mb_write = state == M_WRITE && !dp_we;
+  wire mb_write = state == M_WRITE && !dp_we && !dp_hit_q;
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -179,7 +197,7 @@ module esp_sa_table
     if (state == M_PROBE && dbg_done) begin
       // An active SA's key is never exposed; an idle or deleted one shows what memory holds.
       mb_probe <= active_q[idx_q] ? '0 : {dbg_rk0, dbg_h};
-      mb_rd_words <= to_words(rd_cfg, dyn_mem[idx_q]);
+      mb_rd_words <= to_words(rd_cfg, rd_dyn);
     end
   end
 
@@ -188,10 +206,10 @@ module esp_sa_table
   sa_cfg_t mb_cfg;
   logic [WIN-1:0] mb_bitmap;
   always_comb begin
-    cur_dyn = dyn_mem[idx_q];
+    cur_dyn = rd_dyn;
     mb_cfg = rd_cfg;
     mb_dyn = cur_dyn;
-    mb_bitmap = bitmap_mem[idx_q];
+    mb_bitmap = rd_bitmap;
     unique case (op_q)
       3'(SA_OP_INSTALL): begin
         mb_cfg = new_cfg;
@@ -211,6 +229,7 @@ module esp_sa_table
         mb_cfg.hard_bytes = new_cfg.hard_bytes;
         mb_dyn.fired = '0;
       end
+      3'(SA_OP_STOP): mb_cfg.active = 1'b0;  // only the valid flop is written
       default: begin  // UPDATE_SEQ
         mb_dyn.seq = seq_of(mb_cfg, seq_q);
         mb_bitmap = edge_bitmap(mb_dyn.seq);
@@ -223,11 +242,12 @@ module esp_sa_table
     else if (!dp_we && mb_write) active_q[idx_q] <= mb_cfg.active;
   end
 
+  // STOP leaves the arrays alone: the record and counters stay as the datapath left them.
   always_ff @(posedge clk) begin
     if (dp_we) begin
       dyn_mem[dp_idx] <= dp_dyn;
       bitmap_mem[dp_idx] <= dp_bitmap;
-    end else if (mb_write) begin
+    end else if (mb_write && op_q != 3'(SA_OP_STOP)) begin
       cfg_mem[idx_q] <= mb_cfg;
       dyn_mem[idx_q] <= mb_dyn;
       bitmap_mem[idx_q] <= mb_bitmap;

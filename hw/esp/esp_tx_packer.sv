@@ -3,6 +3,8 @@
 // The header length is not a multiple of 16, so every ciphertext chunk lands 4 or 12 octets into
 // a beat; a 32-octet accumulator absorbs the shift. One chunk per clock in, one beat per clock
 // out; a packet whose last chunk overflows the current beat takes one extra clock (flush).
+// The header is two chunks: octets 0..15, then octets 16..31 whose clock also parks the header
+// tail (4 or 12 octets) in the accumulator, where the first ciphertext chunk joins it.
 module esp_tx_packer (
     input logic clk,
     input logic rst,
@@ -27,7 +29,7 @@ module esp_tx_packer (
     output logic         m_last
 );
   logic in_body;  // header of the current packet sent, its body chunks follow
-  logic [1:0] hdr_part;
+  logic hdr_part;  // header chunk 0 (octets 0..15) or 1 (octets 16..31 + the tail)
   logic [255:0] acc;
   logic [4:0] fill;  // octets waiting in acc[255 -: 8*fill]
   logic flush_pending;
@@ -48,26 +50,14 @@ module esp_tx_packer (
     end else begin
       chunk_valid = hdr_valid;
       chunk_last = 1'b0;
-      unique case (hdr_part)
-        2'd0: begin
-          chunk = hdr_data[351:224];
-          chunk_n = 5'd16;
-        end
-        2'd1: begin
-          chunk = hdr_data[223:96];
-          chunk_n = 5'd16;
-        end
-        default: begin
-          chunk = {hdr_data[95:0], 32'd0};
-          chunk_n = hdr_udp ? 5'd12 : 5'd4;
-        end
-      endcase
+      chunk = hdr_part ? hdr_data[223:96] : hdr_data[351:224];
+      chunk_n = 5'd16;
     end
   end
 
   wire take = chunk_valid && can_take;
   assign body_ready = in_body && can_take;
-  assign hdr_pop = !in_body && take && hdr_part == 2'd2;
+  assign hdr_pop = !in_body && take && hdr_part;
 
   logic [255:0] joined;
   logic [5:0] total;
@@ -94,15 +84,20 @@ module esp_tx_packer (
         flush_pending <= 1'b0;
       end else if (take) begin
         if (!in_body) begin
-          hdr_part <= hdr_part + 2'd1;
-          if (hdr_part == 2'd2) begin
-            hdr_part <= '0;
-            in_body  <= 1'b1;
-          end
+          hdr_part <= !hdr_part;
+          in_body  <= hdr_part;
         end else if (chunk_last) begin
           in_body <= 1'b0;
         end
-        if (total >= 6'd16 || chunk_last) begin
+        if (!in_body) begin
+          // A header chunk always completes a beat: the accumulator is empty between packets.
+          m_valid <= 1'b1;
+          m_data <= chunk;
+          m_nbytes <= 5'd16;
+          m_last <= 1'b0;
+          acc <= hdr_part ? {hdr_data[95:0], 160'd0} : '0;
+          fill <= hdr_part ? (hdr_udp ? 5'd12 : 5'd4) : 5'd0;
+        end else if (total >= 6'd16 || chunk_last) begin
           m_valid <= 1'b1;
           m_data <= joined[255:128];
           if (chunk_last && total <= 6'd16) begin

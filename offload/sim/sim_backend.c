@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -17,6 +18,7 @@ enum {
   SIM_MIN_WINDOW = 32, /* RFC 4303 3.4.3 minimum; the engine's bitmap also starts there */
   ATTACH_NAME_MAX = 64,
   DRAIN_STEP_CYCLES = 64,
+  STOP_QUEUE_WAIT_MS = 500, /* longest an outbound stop waits for nicsim's TX queue */
 };
 
 #define GET(reg_field, v) (((v) & NICSEC_##reg_field##_MASK) >> NICSEC_##reg_field##_LSB)
@@ -287,6 +289,8 @@ static void commit(struct sim_hal_dev *d, const struct nicsec_hal_sa *sa, uint32
   struct sim_sa *s = inbound ? &d->in[slot] : &d->out[slot];
   memset(s, 0, sizeof *s);
   s->desc = *sa;
+  if (d->info.has_stop) /* nothing needs the key again: STOP does not re-install */
+    OPENSSL_cleanse(s->desc.key, sizeof s->desc.key);
   s->state = NICSEC_HAL_SA_ACTIVE;
   s->id = d->next_serial++ << SIM_ID_SERIAL_SHIFT | (uint64_t)inbound << SIM_ID_DIR_SHIFT | slot;
   if (!inbound)
@@ -332,20 +336,38 @@ static enum nicsec_hal_err with_sa(struct sim_hal_dev *d, nicsec_hal_sa_id id, s
   return err;
 }
 
-/* The engine has no command that only clears ACTIVE: INSTALL is the one that writes the flag.
- * So stop freezes the counters (READ) and installs the same SA again idle: the engine then
- * answers NO_SA for it on both paths while the key stays in place for packets already inside
- * the pipeline (the re-install writes the same round keys and H). */
+/* Stop removes steering, freezes the counters (READ) and takes the SA off the datapath: the
+ * engine then answers NO_SA for it on both paths while its keys stay in place for packets
+ * already inside the pipeline. Register map 2.1 has SA_OP_STOP for that; on an older engine,
+ * whose only command that writes ACTIVE is INSTALL, the same SA is installed again idle (same
+ * round keys and H). */
+/* Attached, plaintext nicsim already steered to an outbound SA waits in its queue in front of
+ * the engine, and the engine refuses a stopped SA's packets. Once the steering entry is gone no
+ * more can join, so the queue is given a bounded time to empty (a rekey's old SA would
+ * otherwise lose what the host sent just before the switch). */
+static void wait_tx_queue(struct sim_hal_dev *d) {
+  struct timespec start, now, nap = {0, 50 * 1000};
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (long waited_ms = 0; nicsim_in_flight(d->sim) > 0 && waited_ms < STOP_QUEUE_WAIT_MS;) {
+    nanosleep(&nap, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    waited_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+  }
+}
+
 static enum nicsec_hal_err do_stop(struct sim_hal_dev *d, struct sim_sa *s,
                                    enum nicsec_hal_dir dir, uint32_t slot, const void *arg) {
   (void)arg;
   if (s->state != NICSEC_HAL_SA_ACTIVE)
     return NICSEC_HAL_E_SA_STATE;
   enum nicsec_hal_err err = steer_out(d, &s->desc, slot, false);
+  if (!err && d->attached && dir == NICSEC_HAL_DIR_OUT)
+    wait_tx_queue(d);
   if (!err)
     err = sim_sa_read(d->sim, dir, slot, &s->frozen);
   if (!err)
-    err = sim_sa_install(d->sim, slot, &s->desc, false);
+    err = d->info.has_stop ? sim_sa_deactivate(d->sim, dir, slot)
+                           : sim_sa_install(d->sim, slot, &s->desc, false);
   if (!err)
     s->state = NICSEC_HAL_SA_STOPPED;
   return err;

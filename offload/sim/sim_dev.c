@@ -52,6 +52,7 @@ enum nicsec_hal_err sim_dev_probe(struct nicsim *sim, struct sim_dev_info *info)
   info->sa_depth = 1u << GET(CAPS_SA_DEPTH_LOG2, caps);
   info->max_window = 1u << GET(CAPS_REPLAY_WIN_LOG2, caps);
   info->features = features;
+  info->has_stop = GET(VERSION_MINOR, version) >= 1;
   return NICSEC_HAL_OK;
 }
 
@@ -118,6 +119,10 @@ enum nicsec_hal_err sim_sa_install(struct nicsim *sim, uint32_t idx, const struc
   if (!err)
     err = run_cmd(sim, sa->dir, idx, NICSEC_SA_OP_INSTALL);
   return err;
+}
+
+enum nicsec_hal_err sim_sa_deactivate(struct nicsim *sim, enum nicsec_hal_dir dir, uint32_t idx) {
+  return run_cmd(sim, dir, idx, NICSEC_SA_OP_STOP);
 }
 
 enum nicsec_hal_err sim_sa_delete(struct nicsim *sim, enum nicsec_hal_dir dir, uint32_t idx) {

@@ -17,6 +17,7 @@ struct sim_dev_info {
   uint32_t sa_depth;     /* SAs per direction */
   uint32_t max_window;   /* largest replay window */
   uint32_t features;     /* NICSEC_FEATURES_* bits */
+  bool has_stop;         /* SA_OP_STOP (register map 2.1 and later) */
 };
 
 enum nicsec_hal_err sim_dev_probe(struct nicsim *sim, struct sim_dev_info *info);
@@ -33,6 +34,9 @@ struct sim_sa_state {
  * active = false installs it idle (keys loaded, no traffic). */
 enum nicsec_hal_err sim_sa_install(struct nicsim *sim, uint32_t idx, const struct nicsec_hal_sa *sa,
                                    bool active);
+/* Takes a slot off both datapaths (SA_OP_STOP: ACTIVE cleared) and leaves its record,
+ * counters and keys in place. Needs info.has_stop. */
+enum nicsec_hal_err sim_sa_deactivate(struct nicsim *sim, enum nicsec_hal_dir dir, uint32_t idx);
 /* Zeroizes the key and H memories of a slot and clears its record. */
 enum nicsec_hal_err sim_sa_delete(struct nicsim *sim, enum nicsec_hal_dir dir, uint32_t idx);
 enum nicsec_hal_err sim_sa_read(struct nicsim *sim, enum nicsec_hal_dir dir, uint32_t idx,

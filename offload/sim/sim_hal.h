@@ -11,9 +11,10 @@
 #include "sim_dev.h"
 
 /* One engine slot as the driver knows it. The engine holds the SA; the driver keeps what the
- * registers cannot give back: the handle, the delete phase, the reqid, and the key, because the
- * only way this engine offers to take an SA off the datapath without erasing it is to install it
- * again idle (see sa_stop in sim_backend.c). The key copy is wiped at free. */
+ * registers cannot give back: the handle, the delete phase, the reqid, and (only for an engine
+ * older than register map 2.1, which has no SA_OP_STOP and is stopped by installing the SA
+ * again idle, see do_stop in sim_backend.c) the key. The key copy is wiped right after the
+ * install when the engine has STOP, and at free otherwise. */
 struct sim_sa {
   nicsec_hal_sa_id id; /* 0 = slot free */
   enum nicsec_hal_sa_state state;

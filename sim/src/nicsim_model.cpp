@@ -96,18 +96,20 @@ struct nicsim {
     return top != nullptr;
   }
 
-  // One clock: present the head beat of each input queue, let outputs be taken (every output
-  // is always ready), then the edge; handshakes seen before the edge completed at it.
+  // One clock: present the head beat of each input queue with the clock low, let outputs be
+  // taken (every output is always ready), then the rising edge; handshakes seen before the edge
+  // completed at it. Nothing in the engine uses the falling edge, so the low phase and the
+  // settling of the new inputs share one evaluation (each eval() costs a full pass over the
+  // input-driven logic).
   void tick() {
     drive_input(tx_in, top->s_tx_valid, top->s_tx_data, top->s_tx_last, true);
     drive_input(wrx_in, top->s_wrx_valid, top->s_wrx_data, top->s_wrx_last, false);
     top->m_wtx_ready = top->m_txc_ready = top->m_rx_ready = 1;
+    top->clk = 0;
     top->eval();
     bool tx_taken = top->s_tx_valid && top->s_tx_ready;
     bool wrx_taken = top->s_wrx_valid && top->s_wrx_ready;
     collect_outputs();
-    top->clk = 0;
-    top->eval();
     top->clk = 1;
     top->eval();
     cycles++;

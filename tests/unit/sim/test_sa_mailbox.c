@@ -1,6 +1,7 @@
 /* The engine's SA mailbox and event FIFO through its registers: key memory readback (idle SA
  * shows the key and H = E_K(0^128), an active SA never shows them, a deleted SA reads zeros),
- * refused commands, and soft/hard lifetime events with the hard limit refusing traffic. */
+ * refused commands, soft/hard lifetime events with the hard limit refusing traffic, and STOP
+ * (traffic refused, counters kept). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,21 +14,9 @@
 #include "nicsec_regs.h"
 #include "nicsim.h"
 #include "sim_dev.h"
+#include "sim_fixture.h"
 
 enum { BUF = 2048 };
-
-static int create_sim(void **state) {
-  struct nicsim *sim = nicsim_create();
-  if (!sim || nicsim_mmio_write32(sim, NICSEC_REG_CONTROL, NICSEC_CONTROL_ENABLE_MASK))
-    return -1;
-  *state = sim;
-  return 0;
-}
-
-static int destroy_sim(void **state) {
-  nicsim_destroy(*state);
-  return 0;
-}
 
 static struct nicsec_hal_sa test_sa(enum nicsec_hal_dir dir, uint32_t spi, size_t key_len) {
   struct nicsec_hal_sa sa = {.dir = dir, .offload = NICSEC_HAL_OFFLOAD_PACKET,
@@ -192,6 +181,50 @@ static void sn_update_and_exhaustion(void **state) {
   assert_int_equal(code, NICSEC_PKT_STATUS_SN_EXHAUSTED);
 }
 
+/* STOP (map 2.1) clears ACTIVE only: new packets of the SA are refused on both paths, and the
+ * record and counters stay readable as the datapath left them. */
+static void stop_refuses_traffic_and_keeps_counters(void **state) {
+  struct nicsim *sim = *state;
+  enum { SPI = 0x100 + 12, SLOT = 12 }; /* inbound slot = SPI - IN_SPI_BASE (reset 0x100) */
+  struct nicsec_hal_sa out = test_sa(NICSEC_HAL_DIR_OUT, SPI, 16);
+  struct nicsec_hal_sa in = test_sa(NICSEC_HAL_DIR_IN, SPI, 16);
+  uint8_t plain[BUF], esp[2][BUF], back[BUF];
+  size_t plain_len = plain_packet(plain, 40), esp_len[2] = {0}, back_len = 0;
+  uint8_t code = 0xff;
+  uint32_t slot = 0;
+  assert_int_equal(sim_sa_install(sim, 3, &out, true), NICSEC_HAL_OK);
+  assert_int_equal(sim_sa_install(sim, SLOT, &in, true), NICSEC_HAL_OK);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(sim_egress_one(sim, 3, plain, plain_len, esp[i], BUF, &esp_len[i], &code), 0);
+    assert_int_equal(code, NICSEC_PKT_STATUS_OK);
+  }
+  assert_int_equal(sim_ingress_one(sim, esp[0], esp_len[0], back, BUF, &back_len, &code, &slot), 0);
+  assert_int_equal(code, NICSEC_PKT_STATUS_OK);
+
+  assert_int_equal(sim_sa_deactivate(sim, NICSEC_HAL_DIR_OUT, 3), NICSEC_HAL_OK);
+  assert_int_equal(sim_sa_deactivate(sim, NICSEC_HAL_DIR_IN, SLOT), NICSEC_HAL_OK);
+  assert_int_equal(sim_egress_one(sim, 3, plain, plain_len, back, BUF, &back_len, &code), 0);
+  assert_int_equal(code, NICSEC_PKT_STATUS_NO_SA);
+  assert_int_equal(sim_ingress_one(sim, esp[1], esp_len[1], back, BUF, &back_len, &code, &slot), 0);
+  assert_int_equal(code, NICSEC_PKT_STATUS_NO_SA);
+
+  struct sim_sa_state st;
+  assert_int_equal(sim_sa_read(sim, NICSEC_HAL_DIR_OUT, 3, &st), NICSEC_HAL_OK);
+  assert_false(st.flags & NICSEC_SA_FLAGS_ACTIVE_MASK);
+  assert_int_equal(st.spi, SPI);
+  assert_int_equal(st.packets, 2);
+  assert_int_equal(st.bytes, 2 * plain_len);
+  assert_int_equal(st.seq, 2);
+  assert_int_equal(sim_sa_read(sim, NICSEC_HAL_DIR_IN, SLOT, &st), NICSEC_HAL_OK);
+  assert_false(st.flags & NICSEC_SA_FLAGS_ACTIVE_MASK);
+  assert_int_equal(st.packets, 1);
+  assert_int_equal(st.seq, 1);
+  /* Stopped is not deleted: the key is still in memory until DELETE zeroizes it. */
+  uint32_t key_words[4];
+  be_words(in.key, key_words, 4);
+  assert_memory_equal(st.keyprobe, key_words, sizeof key_words);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(key_readback_shows_zeros_after_delete, create_sim,
@@ -200,6 +233,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(limits_raise_events_and_hard_limit_refuses, create_sim,
                                       destroy_sim),
       cmocka_unit_test_setup_teardown(sn_update_and_exhaustion, create_sim, destroy_sim),
+      cmocka_unit_test_setup_teardown(stop_refuses_traffic_and_keeps_counters, create_sim,
+                                      destroy_sim),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
