@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/time.h>
 
-enum { PCAP_MAGIC = 0xa1b2c3d4u, LINKTYPE_RAW = 101, SNAPLEN = 65535 };
+enum { PCAP_MAGIC = 0xa1b2c3d4u, LINKTYPE_ETHERNET = 1, SNAPLEN = 65535 + 14 };
 
 struct nicsim_pcap {
   FILE *f;
@@ -28,7 +28,7 @@ struct nicsim_pcap *nicsim_pcap_open(const char *path) {
   put32(hdr + 8, 0);                               /* thiszone */
   put32(hdr + 12, 0);                              /* sigfigs */
   put32(hdr + 16, SNAPLEN);
-  put32(hdr + 20, LINKTYPE_RAW);
+  put32(hdr + 20, LINKTYPE_ETHERNET);
   if (fwrite(hdr, sizeof hdr, 1, pcap->f) != 1 || fflush(pcap->f)) {
     nicsim_pcap_close(pcap);
     return NULL;

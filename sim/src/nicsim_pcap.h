@@ -1,5 +1,5 @@
-/* A minimal pcap writer for nicsim's wire: classic pcap, LINKTYPE_RAW (each record an IP
- * packet), microsecond timestamps, flushed per packet so a capture is readable while it runs. */
+/* A minimal pcap writer for nicsim's wire: classic pcap, LINKTYPE_ETHERNET (each record a
+ * frame), microsecond timestamps, flushed per packet so a capture is readable while it runs. */
 #ifndef NICSEC_NICSIM_PCAP_H
 #define NICSEC_NICSIM_PCAP_H
 
