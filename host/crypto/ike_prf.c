@@ -26,25 +26,22 @@ enum ike_crypto_status ike_prf(uint16_t prf_id, struct ike_bytes key, const stru
 }
 
 /* One prf+ block: prf(K, previous | seed | counter). previous is empty for T1. */
-static enum ike_crypto_status prf_plus_block(const EVP_MAC_CTX *keyed, struct ike_bytes previous,
+static enum ike_crypto_status prf_plus_block(EVP_MAC_CTX *keyed, struct ike_bytes previous,
                                              const struct ike_bytes *seed, size_t n_seed,
                                              uint8_t counter, uint8_t *out, size_t out_cap) {
-  EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup((EVP_MAC_CTX *)keyed);
-  if (!ctx)
-    return IKE_CRYPTO_E_NO_MEMORY;
-  int ok = previous.len == 0 || EVP_MAC_update(ctx, previous.ptr, previous.len);
+  bool ok = crypto_hmac_restart(keyed);
+  ok = ok && (previous.len == 0 || EVP_MAC_update(keyed, previous.ptr, previous.len));
   for (size_t i = 0; ok && i < n_seed; i++)
-    ok = seed[i].len == 0 || EVP_MAC_update(ctx, seed[i].ptr, seed[i].len);
-  ok = ok && EVP_MAC_update(ctx, &counter, 1);
+    ok = seed[i].len == 0 || EVP_MAC_update(keyed, seed[i].ptr, seed[i].len);
+  ok = ok && EVP_MAC_update(keyed, &counter, 1);
   size_t written = 0;
-  ok = ok && EVP_MAC_final(ctx, out, &written, out_cap);
-  EVP_MAC_CTX_free(ctx);
+  ok = ok && EVP_MAC_final(keyed, out, &written, out_cap);
   return ok ? IKE_CRYPTO_OK : IKE_CRYPTO_E_LIBCRYPTO;
 }
 
 /* Fills out block by block; each T(n) is computed into a scratch buffer because the last one
  * is usually only partly used, and T(n-1) must stay available as input to T(n). */
-static enum ike_crypto_status prf_plus_fill(const EVP_MAC_CTX *keyed, size_t block_len,
+static enum ike_crypto_status prf_plus_fill(EVP_MAC_CTX *keyed, size_t block_len,
                                             const struct ike_bytes *seed, size_t n_seed,
                                             uint8_t *out, size_t out_len) {
   uint8_t block[IKE_PRF_MAX_OUT];

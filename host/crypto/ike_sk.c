@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include "crypto_cache.h"
 #include "crypto_hmac.h"
 #include "sk_internal.h"
 
@@ -21,11 +22,10 @@ static enum ike_crypto_status check_key_lengths(const struct ike_encr_alg *encr,
 
 /* Keys the cipher context once; messages later only supply an IV. */
 static enum ike_crypto_status key_cipher(struct ike_sk_cipher *c, const uint8_t *key) {
-  EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, c->encr->cipher, NULL);
+  const EVP_CIPHER *cipher = crypto_cache_cipher(c->encr->cipher);
   c->cipher = EVP_CIPHER_CTX_new();
   int enc = c->role == IKE_SK_SEAL;
   bool ok = cipher && c->cipher && EVP_CipherInit_ex2(c->cipher, cipher, key, NULL, enc, NULL) > 0;
-  EVP_CIPHER_free(cipher); /* the context holds its own reference */
   return ok ? IKE_CRYPTO_OK : IKE_CRYPTO_E_LIBCRYPTO;
 }
 

@@ -4,33 +4,24 @@
 #include <openssl/crypto.h>
 #include <openssl/dh.h>
 
+#include "crypto_cache.h"
 #include "ke_internal.h"
 
 enum ike_crypto_status ke_generate_named(const char *algorithm, const char *group, EVP_PKEY **key) {
   *key = NULL;
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, algorithm, NULL);
-  if (!ctx)
-    return IKE_CRYPTO_E_LIBCRYPTO;
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
-      OSSL_PARAM_construct_end(),
-  };
-  int ok = EVP_PKEY_keygen_init(ctx) > 0 && (!group || EVP_PKEY_CTX_set_params(ctx, params) > 0) &&
-           EVP_PKEY_generate(ctx, key) > 0;
-  EVP_PKEY_CTX_free(ctx);
-  return ok ? IKE_CRYPTO_OK : IKE_CRYPTO_E_LIBCRYPTO;
+  return crypto_cache_generate(algorithm, group, key) ? IKE_CRYPTO_OK : IKE_CRYPTO_E_LIBCRYPTO;
 }
 
 EVP_PKEY *ke_key_fromdata(const char *algorithm, int selection, const OSSL_PARAM *params) {
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, algorithm, NULL);
-  if (!ctx)
-    return NULL;
-  EVP_PKEY *key = NULL;
-  if (EVP_PKEY_fromdata_init(ctx) <= 0 ||
-      EVP_PKEY_fromdata(ctx, &key, selection, (OSSL_PARAM *)params) <= 0)
-    key = NULL;
-  EVP_PKEY_CTX_free(ctx);
-  return key;
+  return crypto_cache_fromdata(algorithm, selection, params);
+}
+
+EVP_PKEY *ke_raw_public_key(const char *algorithm, struct ike_bytes raw) {
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)raw.ptr, raw.len),
+      OSSL_PARAM_construct_end(),
+  };
+  return crypto_cache_fromdata(algorithm, EVP_PKEY_PUBLIC_KEY, params);
 }
 
 bool ke_pairwise_ok(EVP_PKEY *key) {

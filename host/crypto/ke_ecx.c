@@ -12,7 +12,7 @@ static enum ike_crypto_status ecx_generate(const struct ike_ke_method *m, EVP_PK
 
 static enum ike_crypto_status ecx_import_peer(const struct ike_ke_method *m, struct ike_bytes peer,
                                               EVP_PKEY **key) {
-  *key = EVP_PKEY_new_raw_public_key_ex(NULL, m->ossl_name, NULL, peer.ptr, peer.len);
+  *key = ke_raw_public_key(m->ossl_name, peer);
   return *key ? IKE_CRYPTO_OK : IKE_CRYPTO_E_INVALID_PUBLIC;
 }
 

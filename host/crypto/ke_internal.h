@@ -81,6 +81,9 @@ extern const struct ke_ops ke_kem_ops;
 enum ike_crypto_status ke_generate_named(const char *algorithm, const char *group, EVP_PKEY **key);
 /* Shared helper: EVP_PKEY_fromdata for the given selection; returns NULL on failure. */
 EVP_PKEY *ke_key_fromdata(const char *algorithm, int selection, const OSSL_PARAM *params);
+/* Shared helper: a public key from its raw encoding (X25519/X448 u coordinate, ML-KEM
+ * encapsulation key); NULL when OpenSSL refuses the value. */
+EVP_PKEY *ke_raw_public_key(const char *algorithm, struct ike_bytes raw);
 /* Shared helper: does the key's private part match its public part (OpenSSL pairwise check)? */
 bool ke_pairwise_ok(EVP_PKEY *key);
 

@@ -25,7 +25,7 @@ static enum ike_crypto_status import_encapsulation_key(const struct ike_ke_metho
   *key = NULL;
   if (ek.len != m->initiator_len)
     return IKE_CRYPTO_E_BAD_LENGTH;
-  *key = EVP_PKEY_new_raw_public_key_ex(NULL, m->ossl_name, NULL, ek.ptr, ek.len);
+  *key = ke_raw_public_key(m->ossl_name, ek);
   return *key ? IKE_CRYPTO_OK : IKE_CRYPTO_E_INVALID_PUBLIC;
 }
 
