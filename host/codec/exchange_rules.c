@@ -39,19 +39,22 @@ static const struct ike_exchange_rules rules_table[] = {
      .payloads = {P(IDR, ONE), P(CERT, ANY), P(AUTH, ONE), P(CP, OPT), P(NOTIFY, ANY),
                   P(SA, GROUP), P(TSI, GROUP), P(TSR, GROUP), P(VENDOR, ANY)}},
 
-    /* New or rekeyed Child SA (with TSi, TSr) or IKE SA rekey (without). */
+    /* New or rekeyed Child SA (with TSi, TSr) or IKE SA rekey (without). An optimized rekey
+     * (draft-ietf-ipsecme-ikev2-sa-ts-payloads-opt) replaces SA and TSi/TSr by a notify whose
+     * type is a configured private-use value, so SA is optional here and the daemon demands
+     * "SA or N(OPTIMIZED_REKEY)" itself. */
     {.name = "CREATE_CHILD_SA request",
-     .diagram = "HDR, SK{[N+], SA, Ni, [KEi], [TSi, TSr], [V+]}",
+     .diagram = "HDR, SK{[N+], [SA], Ni, [KEi], [TSi, TSr], [V+]}",
      .exchange = IKE_EXCH_CREATE_CHILD_SA, .response = false,
      .protection = IKE_RULES_PROTECTED,
-     .payloads = {P(NOTIFY, ANY), P(SA, ONE), P(NONCE, ONE), P(KE, OPT), P(TSI, GROUP),
+     .payloads = {P(NOTIFY, ANY), P(SA, OPT), P(NONCE, ONE), P(KE, OPT), P(TSI, GROUP),
                   P(TSR, GROUP), P(VENDOR, ANY)}},
 
     {.name = "CREATE_CHILD_SA response",
-     .diagram = "HDR, SK{[N+], SA, Nr, [KEr], [TSi, TSr], [V+]}  |  HDR, SK{N(error)}",
+     .diagram = "HDR, SK{[N+], [SA], Nr, [KEr], [TSi, TSr], [V+]}  |  HDR, SK{N(error)}",
      .exchange = IKE_EXCH_CREATE_CHILD_SA, .response = true,
      .protection = IKE_RULES_PROTECTED, .error_notify_waives = true,
-     .payloads = {P(NOTIFY, ANY), P(SA, ONE), P(NONCE, ONE), P(KE, OPT), P(TSI, GROUP),
+     .payloads = {P(NOTIFY, ANY), P(SA, OPT), P(NONCE, ONE), P(KE, OPT), P(TSI, GROUP),
                   P(TSR, GROUP), P(VENDOR, ANY)}},
 
     {.name = "INFORMATIONAL request",

@@ -43,6 +43,14 @@ enum ike_notify_type {
   IKE_N_SIGNATURE_HASH_ALGORITHMS = 16431,
   IKE_N_INTERMEDIATE_EXCHANGE_SUPPORTED = 16438,
   IKE_N_ADDITIONAL_KEY_EXCHANGE = 16441,
+  IKE_N_USE_AGGFRAG = 16442,
+  IKE_N_ROHC_SUPPORTED = 16416,
+  /* Drafts without IANA values yet: the private-use values implementations use (ietf-digest
+   * 0.5). nicsecd makes them configurable; these are the defaults. */
+  IKE_N_OPTIMIZED_REKEY_SUPPORTED_PRIVATE = 50400, /* draft-ietf-ipsecme-ikev2-sa-ts-payloads-opt */
+  IKE_N_OPTIMIZED_REKEY_PRIVATE = 50401,           /* same draft */
+  IKE_N_CHILD_SA_PFS_INFO_SUPPORTED_PRIVATE = 50600, /* draft-ietf-ipsecme-child-pfs-info */
+  IKE_N_FIRST_PRIVATE_STATUS = 40960,
 };
 
 enum {

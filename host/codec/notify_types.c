@@ -102,6 +102,11 @@ static const struct ike_notify_info notify_table[] = {
     {16444, "SA_RESOURCE_INFO",                      STA, ANY},       /* RFC 9611 */
     {16445, "USE_PPK_INT",                           STA, ANY},       /* RFC 9867 */
     {16446, "PPK_IDENTITY_KEY",                      STA, ANY},       /* RFC 9867 */
+    /* Private use (40960-65535) by drafts awaiting IANA values; names only, lengths unchecked:
+     * other vendors may use the same values for other things (ietf-digest 0.5). */
+    {50400, "OPTIMIZED_REKEY_SUPPORTED",             STA, ANY},       /* sa-ts-payloads-opt */
+    {50401, "OPTIMIZED_REKEY",                       STA, ANY},       /* sa-ts-payloads-opt */
+    {50600, "CHILD_SA_PFS_INFO_SUPPORTED",           STA, ANY},       /* child-pfs-info */
 };
 
 #undef ANY

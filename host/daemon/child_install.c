@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "reauth.h"
 
 enum { DRAIN_ATTEMPTS_MAX = 1000 };
 
@@ -25,6 +26,7 @@ struct nd_child_sa *nd_child_add(struct nd_engine *e, struct nd_ike_sa *sa,
   c->id = ++e->next_child_id;
   c->cfg = cfg;
   c->reqid = e->next_reqid++;
+  nd_reauth_inherit_reqid(e, sa, c);
   return c;
 }
 
@@ -78,11 +80,17 @@ uint32_t nd_child_alloc_spi(struct nd_engine *e) {
     if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
       abort(); /* no randomness: nothing safe is left to do */
     e->spi_cursor = (uint32_t)(lo + r % size);
+    e->spi_fresh = size;
   }
   for (uint64_t tries = 0; tries < size && tries < (1u << 20); tries++) {
     uint32_t spi = e->spi_cursor;
     e->spi_cursor = spi >= hi ? (uint32_t)lo : spi + 1;
-    if (!spi_in_use(e, spi))
+    /* Until the walk comes round to its start no SPI ahead of it was ever handed out, so none
+     * can be in use: no scan over every SA for each new Child SA. */
+    bool fresh = e->spi_fresh > 0;
+    if (fresh)
+      e->spi_fresh--;
+    if (fresh || !spi_in_use(e, spi))
       return spi;
   }
   ND_ERROR("no free inbound SPI in the device's window %llu..%llu", (unsigned long long)lo,
@@ -308,6 +316,7 @@ bool nd_child_install_with(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_
   OPENSSL_cleanse(sas, sizeof sas);
   if (rc != NICSEC_HAL_OK) {
     log_install_error(child, rc, errs);
+    nd_stats_hal_error(&e->stats, rc);
     e->stats.child_install_failed++;
     nd_child_uninstall_dir(e, child, NICSEC_HAL_DIR_OUT); /* wipes a held-back outbound */
     return false;
@@ -340,15 +349,29 @@ static void queue_drain(struct nd_engine *e, nicsec_hal_sa_id id) {
   e->draining[e->n_draining++] = (struct nd_pending_free){id, 0};
 }
 
+/* The device forgets an SA's counters when it frees it; a drained SA's are final. */
+static void retire_counters(struct nd_engine *e, nicsec_hal_sa_id id) {
+  struct nicsec_hal_sa_stats st;
+  if (nicsec_hal_sa_stats(e->hal, id, &st) != NICSEC_HAL_OK)
+    return;
+  e->stats.retired_sas++;
+  e->stats.retired_packets += st.packets;
+  e->stats.retired_replay_drops += st.replay_drops;
+  e->stats.retired_auth_failures += st.auth_failures;
+}
+
 /* Phase 2 and 3 of the HAL delete; a busy drain is retried from the timer. */
 static bool drain_and_free(struct nd_engine *e, nicsec_hal_sa_id id) {
   enum nicsec_hal_err rc = nicsec_hal_sa_drain(e->hal, id);
   if (rc == NICSEC_HAL_E_BUSY)
     return false;
-  if (rc == NICSEC_HAL_OK)
+  if (rc == NICSEC_HAL_OK) {
+    retire_counters(e, id);
     rc = nicsec_hal_sa_free(e->hal, id);
+  }
   if (rc != NICSEC_HAL_OK)
     ND_ERROR("HAL SA %llu: %s", (unsigned long long)id, nicsec_hal_strerror(rc));
+  nd_stats_hal_error(&e->stats, rc);
   return true;
 }
 
@@ -366,6 +389,7 @@ static void remove_sas(struct nd_engine *e, const nicsec_hal_sa_id *ids, size_t 
     enum nicsec_hal_err rc = ids[i] ? nicsec_hal_sa_stop(e->hal, ids[i]) : NICSEC_HAL_OK;
     if (rc != NICSEC_HAL_OK)
       ND_ERROR("HAL SA %llu stop: %s", (unsigned long long)ids[i], nicsec_hal_strerror(rc));
+    nd_stats_hal_error(&e->stats, rc);
   }
   for (size_t i = 0; i < n; i++)
     if (ids[i] && !drain_and_free(e, ids[i]))
@@ -418,6 +442,7 @@ bool nd_child_install_outbound(struct nd_engine *e, struct nd_child_sa *child) {
   } else {
     ND_ERROR("child %s: the HAL refused the outbound SA: %s", child->cfg->name,
              nicsec_hal_strerror(rc));
+    nd_stats_hal_error(&e->stats, rc);
     e->stats.child_install_failed++;
   }
   free_pending_out(child);

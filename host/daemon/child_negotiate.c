@@ -45,7 +45,8 @@ size_t nd_child_request_payloads(struct nd_ike_sa *sa, const struct nd_child_cfg
   }
   put_be32(spi_bytes, spi);
   memset(&storage[0].sa, 0, sizeof storage[0].sa);
-  if (!nd_proposals_to_sa(esp, esp_without_ke(cfg, esp), spi_bytes, 4, &storage[0].sa))
+  /* child-pfs-info: both peers agreed to negotiate (not use) the KE method here. */
+  if (!nd_proposals_to_sa(esp, esp_list(cfg, sa->pfs_info, esp), spi_bytes, 4, &storage[0].sa))
     return 0;
   resolve(cfg->local_ts, cfg->n_local_ts, &sa->local, &local);
   resolve(cfg->remote_ts, cfg->n_remote_ts, &sa->remote, &remote);
@@ -84,7 +85,7 @@ static uint16_t check_response(struct nd_ike_sa *sa, const struct ike_chain *in,
 
 uint16_t nd_child_check_response(struct nd_ike_sa *sa, const struct ike_chain *in,
                                  struct nd_child_sa *child) {
-  return check_response(sa, in, child, false);
+  return check_response(sa, in, child, sa->pfs_info);
 }
 
 uint16_t nd_child_check_ccs_response(struct nd_ike_sa *sa, const struct ike_chain *in,
@@ -143,7 +144,7 @@ static uint16_t negotiate(struct nd_ike_sa *sa, const struct ike_chain *in,
 uint16_t nd_child_negotiate(struct nd_engine *e, struct nd_ike_sa *sa, const struct ike_chain *in,
                             struct nd_child_sa *out) {
   (void)e;
-  return negotiate(sa, in, NULL, false, out);
+  return negotiate(sa, in, NULL, sa->pfs_info, out);
 }
 
 uint16_t nd_child_negotiate_ccs(struct nd_ike_sa *sa, const struct ike_chain *in,

@@ -11,6 +11,7 @@
 
 #include "config_locate.h"
 #include "config_raw.h"
+#include "ikecodec_notify.h"
 
 enum { MAX_CONFIG_BYTES = 4 << 20, ND_MAX_PKI_FILES = 8 };
 
@@ -256,6 +257,9 @@ static int convert_conn(struct vctx *v, size_t index, const struct raw_conn *raw
   out->fragmentation = !raw->fragmentation || *raw->fragmentation;
   out->dpd_delay_s = raw->dpd_delay ? *raw->dpd_delay : 0;
   out->rekey_time_s = raw->rekey_time ? *raw->rekey_time : 14400;
+  out->reauth_time_s = raw->reauth_time ? *raw->reauth_time : 0;
+  out->optimized_rekey = raw->optimized_rekey && *raw->optimized_rekey;
+  out->child_pfs_info = raw->child_pfs_info && *raw->child_pfs_info;
   field_path(where, sizeof where, "%s.local", path);
   if (convert_endpoint(v, where, raw->local, &out->local_addr, true, &out->local_id,
                        &out->local_auth, &out->local_pki))
@@ -337,6 +341,26 @@ static void apply_daemon_defaults(const struct raw_daemon *raw, struct nd_daemon
   out->half_open_threshold = raw && raw->half_open_threshold ? *raw->half_open_threshold : 100;
   out->fragment_size = raw && raw->fragment_size ? *raw->fragment_size : 1280;
   out->inbound_drain_ms = raw && raw->inbound_drain_ms ? *raw->inbound_drain_ms : 2000;
+  out->notify_optimized_rekey_supported = raw && raw->notify_optimized_rekey_supported
+                                              ? *raw->notify_optimized_rekey_supported
+                                              : IKE_N_OPTIMIZED_REKEY_SUPPORTED_PRIVATE;
+  out->notify_optimized_rekey = raw && raw->notify_optimized_rekey
+                                    ? *raw->notify_optimized_rekey
+                                    : IKE_N_OPTIMIZED_REKEY_PRIVATE;
+  out->notify_child_pfs_info_supported = raw && raw->notify_child_pfs_info_supported
+                                             ? *raw->notify_child_pfs_info_supported
+                                             : IKE_N_CHILD_SA_PFS_INFO_SUPPORTED_PRIVATE;
+}
+
+/* The draft notifies must be private-use status types (a registered or error value would be
+ * read by peers as something else) and distinct from each other. */
+static bool private_notifies_ok(const struct nd_daemon_cfg *d) {
+  uint16_t t[3] = {d->notify_optimized_rekey_supported, d->notify_optimized_rekey,
+                   d->notify_child_pfs_info_supported};
+  for (int i = 0; i < 3; i++)
+    if (t[i] < IKE_N_FIRST_PRIVATE_STATUS)
+      return false;
+  return t[0] != t[1] && t[0] != t[2] && t[1] != t[2];
 }
 
 static int convert_root(struct vctx *v, const struct raw_root *raw, struct nd_config *cfg) {
@@ -345,6 +369,9 @@ static int convert_root(struct vctx *v, const struct raw_root *raw, struct nd_co
     return fail(v, "daemon", "retransmit_tries must be <= 16 and retransmit_timeout_ms > 0");
   if (cfg->daemon.fragment_size < 200 || cfg->daemon.fragment_size > 65535)
     return fail(v, "daemon.fragment_size", "must be 200..65535 octets (a whole IP datagram)");
+  if (!private_notifies_ok(&cfg->daemon))
+    return fail(v, "daemon", "notify_* types must be distinct private-use status types "
+                             "(40960..65535)");
   snprintf(cfg->hal.backend, sizeof cfg->hal.backend, "%s", raw->hal->backend);
   snprintf(cfg->hal.args, sizeof cfg->hal.args, "%s", raw->hal->args ? raw->hal->args : "");
   cfg->conns = calloc(raw->n_connections ? raw->n_connections : 1, sizeof *cfg->conns);

@@ -8,6 +8,10 @@
  *     half_open_threshold: 100      # half-open IKE SAs before cookies are demanded (0 = always)
  *     fragment_size: 1280           # largest IP datagram of an IKE fragment (RFC 7383)
  *     inbound_drain_ms: 2000        # a rekeyed inbound SA keeps receiving this long
+ *     # Private-use Notify types of drafts without IANA values (40960-65535, distinct):
+ *     notify_optimized_rekey_supported: 50400
+ *     notify_optimized_rekey: 50401
+ *     notify_child_pfs_info_supported: 50600
  *   hal:
  *     backend: soft                 # a name registered with the offload HAL
  *     args: ""
@@ -20,6 +24,9 @@
  *       fragmentation: true          # offer/accept IKE fragmentation (RFC 7383)
  *       dpd_delay: 30                # seconds of silence before a liveness check; 0 = off
  *       rekey_time: 14400            # IKE SA rekey, seconds (0 = never)
+ *       reauth_time: 0               # make-before-break reauthentication, seconds (0 = never)
+ *       optimized_rekey: false       # draft-ietf-ipsecme-ikev2-sa-ts-payloads-opt
+ *       child_pfs_info: false        # draft-ietf-ipsecme-child-pfs-info
  *       local:  { id: right@example.test, auth: psk }
  *       remote: { id: left@example.test, auth: psk }
  *       # or certificates (RFC 7427 signatures; files are PEM, relative to this file):
@@ -99,6 +106,9 @@ struct nd_conn_cfg {
   bool fragmentation;
   uint32_t dpd_delay_s;
   uint32_t rekey_time_s; /* IKE SA rekey (10% jitter below it); 0 = never */
+  uint32_t reauth_time_s; /* new IKE SA from scratch, then the old one deleted (reauth.c) */
+  bool optimized_rekey;  /* offer/accept OPTIMIZED_REKEY_SUPPORTED in IKE_AUTH */
+  bool child_pfs_info;   /* offer/accept CHILD_SA_PFS_INFO_SUPPORTED in IKE_SA_INIT */
   struct nd_child_cfg *children;
   size_t n_children;
 };
@@ -119,6 +129,9 @@ struct nd_daemon_cfg {
   uint32_t half_open_threshold;
   uint32_t fragment_size;
   uint32_t inbound_drain_ms; /* how long a replaced inbound SA keeps receiving after a rekey */
+  /* Notify types of the drafts still waiting for IANA values (private use by default). */
+  uint16_t notify_optimized_rekey_supported, notify_optimized_rekey;
+  uint16_t notify_child_pfs_info_supported;
 };
 
 struct nd_hal_cfg {

@@ -44,6 +44,9 @@ struct raw_conn {
   bool *fragmentation;
   uint32_t *dpd_delay;
   uint32_t *rekey_time;
+  uint32_t *reauth_time;
+  bool *optimized_rekey;
+  bool *child_pfs_info;
   struct raw_endpoint *local;
   struct raw_endpoint *remote;
   struct raw_child *children;
@@ -64,6 +67,8 @@ struct raw_daemon {
   uint32_t *half_open_threshold;
   uint32_t *fragment_size;
   uint32_t *inbound_drain_ms;
+  uint16_t *notify_optimized_rekey_supported, *notify_optimized_rekey;
+  uint16_t *notify_child_pfs_info_supported;
 };
 
 struct raw_hal {

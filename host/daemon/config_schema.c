@@ -79,8 +79,13 @@ static const cyaml_schema_field_t conn_fields[] = {
     CYAML_FIELD_UINT_PTR("dpd_delay", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_conn,
                          dpd_delay),
     OPT_UINT("rekey_time", struct raw_conn, rekey_time),
+    OPT_UINT("reauth_time", struct raw_conn, reauth_time),
     CYAML_FIELD_BOOL_PTR("fragmentation", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                          struct raw_conn, fragmentation),
+    CYAML_FIELD_BOOL_PTR("optimized_rekey", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                         struct raw_conn, optimized_rekey),
+    CYAML_FIELD_BOOL_PTR("child_pfs_info", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+                         struct raw_conn, child_pfs_info),
     CYAML_FIELD_MAPPING_PTR("local", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_conn,
                             local, endpoint_fields),
     CYAML_FIELD_MAPPING_PTR("remote", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_conn,
@@ -118,6 +123,11 @@ static const cyaml_schema_field_t daemon_fields[] = {
     CYAML_FIELD_UINT_PTR("fragment_size", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
                          struct raw_daemon, fragment_size),
     OPT_UINT("inbound_drain_ms", struct raw_daemon, inbound_drain_ms),
+    OPT_UINT("notify_optimized_rekey_supported", struct raw_daemon,
+             notify_optimized_rekey_supported),
+    OPT_UINT("notify_optimized_rekey", struct raw_daemon, notify_optimized_rekey),
+    OPT_UINT("notify_child_pfs_info_supported", struct raw_daemon,
+             notify_child_pfs_info_supported),
     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t hal_fields[] = {

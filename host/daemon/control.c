@@ -3,6 +3,8 @@
  *   {"cmd":"load"[,"path":"/etc/nicsec/nicsecd.yaml"]}   -> {"ok":true,"connections":N}
  *   {"cmd":"initiate","conn":"peer"[,"child":"net"]}      -> {"ok":true}
  *   {"cmd":"terminate","conn":"peer"}                     -> {"ok":true,"ike_sas":N}
+ *   {"cmd":"rekey","ike":"peer"}                          -> {"ok":true,"sas":N}
+ *   {"cmd":"rekey","child":"net"|"c0ffee01"[,"conn":"peer"]} -> {"ok":true,"sas":N,"conn":..}
  *   {"cmd":"list-sas"}                                     -> {"ok":true,"ike_sas":[...]}
  *   {"cmd":"stats"}                                        -> {"ok":true,"stats":{...}}
  *   {"cmd":"sa-table"}       -> {"ok":true,"devices":[..],"device_sas":[..],"daemon_sas":[..]}
@@ -56,8 +58,10 @@ static json_t *child_json(const struct nd_child_view *c) {
   char in[9], out[9];
   hex_u32(c->spi_in, in);
   hex_u32(c->spi_out, out);
-  return json_pack("{s:s, s:I, s:s, s:s, s:s, s:b, s:s, s:s, s:i, s:s, s:o, s:o, s:{s:I, s:I}}",
-                   "name", c->name, "id", (json_int_t)c->id, "state", c->state, "protocol", "ESP",
+  return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:i, s:s, s:o, s:o, "
+                   "s:{s:I, s:I}}",
+                   "name", c->name, "id", (json_int_t)c->id, "state", c->state, "rekey", c->rekey,
+                   "protocol", "ESP",
                    "mode", c->mode, "encap", c->encap, "spi_in", in, "spi_out", out, "reqid",
                    (int)c->reqid, "proposal", c->proposal, "local_ts",
                    strings_json((char(*)[64])c->local_ts, c->n_local_ts), "remote_ts",
@@ -94,7 +98,7 @@ json_t *nd_sas_json(const struct nd_engine *e) {
 static json_t *stats_json(const struct nd_daemon *d) {
   struct nd_engine_stats s;
   nd_engine_stats(d->engine, &s);
-  return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+  json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                    "rx", (json_int_t)s.rx, "tx", (json_int_t)s.tx, "retransmits",
                    (json_int_t)s.retransmits, "dropped", (json_int_t)s.dropped, "invalid",
                    (json_int_t)s.invalid, "auth_failures", (json_int_t)s.auth_failures,
@@ -104,6 +108,13 @@ static json_t *stats_json(const struct nd_daemon *d) {
                    (json_int_t)s.child_install_failed, "ike_sas", (json_int_t)s.ike_sas,
                    "half_open", (json_int_t)s.half_open, "natt_keepalives",
                    (json_int_t)d->natt_keepalives, "esp_unhandled", (json_int_t)d->esp_unhandled);
+  /* Counters of SAs the device already freed (it forgets them): rekeys stay accountable. */
+  json_object_set_new(o, "retired_sas", json_integer((json_int_t)s.retired_sas));
+  json_object_set_new(o, "retired_packets", json_integer((json_int_t)s.retired_packets));
+  json_object_set_new(o, "retired_replay_drops", json_integer((json_int_t)s.retired_replay_drops));
+  json_object_set_new(o, "retired_auth_failures",
+                      json_integer((json_int_t)s.retired_auth_failures));
+  return o;
 }
 
 int nd_daemon_reload(struct nd_daemon *d, const char *path, char *err_text, size_t len) {
@@ -160,6 +171,87 @@ static json_t *cmd_terminate(struct nd_daemon *d, const json_t *req) {
   return reply;
 }
 
+/* ---- rekey ---------------------------------------------------------------------------------- */
+
+/* Which connection and child config a "child" argument names: a Child SA name, or (when no
+ * name matches) the inbound or outbound SPI of a live Child SA, in hex. */
+struct child_target {
+  const char *wanted, *conn_filter;
+  uint32_t spi;
+  bool by_spi;
+  char conn[64], child[64];
+  int matches;
+};
+
+static void match_child(void *ctx, const struct nd_ike_view *v, const struct nd_child_view *kids,
+                        size_t n) {
+  struct child_target *t = ctx;
+  if (t->conn_filter && strcmp(t->conn_filter, v->conn) != 0)
+    return;
+  for (size_t i = 0; i < n; i++) {
+    bool hit = t->by_spi ? kids[i].spi_in == t->spi || kids[i].spi_out == t->spi
+                         : strcmp(kids[i].name, t->wanted) == 0;
+    /* one connection per target: a name shared by two connections needs "conn" */
+    if (hit && (t->matches == 0 || strcmp(t->conn, v->conn) != 0)) {
+      snprintf(t->conn, sizeof t->conn, "%s", v->conn);
+      snprintf(t->child, sizeof t->child, "%s", kids[i].name);
+      t->matches++;
+    }
+  }
+}
+
+static bool parse_spi(const char *text, uint32_t *spi) {
+  if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+    text += 2;
+  size_t n = strlen(text);
+  char *end = NULL;
+  unsigned long v = n && n <= 8 ? strtoul(text, &end, 16) : 0;
+  *spi = (uint32_t)v;
+  return end && !*end && text[0] != '-' && text[0] != '+' && v != 0;
+}
+
+static bool find_child(const struct nd_engine *e, struct child_target *t) {
+  nd_engine_visit(e, match_child, t);
+  if (t->matches == 0 && parse_spi(t->wanted, &t->spi)) {
+    t->by_spi = true;
+    nd_engine_visit(e, match_child, t);
+  }
+  return t->matches == 1;
+}
+
+static json_t *rekey_reply(int n, const char *err, const char *conn, const char *child) {
+  if (n < 0)
+    return nd_ctl_error(err);
+  json_t *reply = nd_ctl_ok();
+  json_object_set_new(reply, "sas", json_integer(n));
+  json_object_set_new(reply, "conn", json_string(conn));
+  if (child)
+    json_object_set_new(reply, "child", json_string(child));
+  return reply;
+}
+
+static json_t *cmd_rekey(struct nd_daemon *d, const json_t *req) {
+  const char *ike = json_string_value(json_object_get(req, "ike"));
+  const char *child = json_string_value(json_object_get(req, "child"));
+  char err[200];
+  if (!ike == !child)
+    return nd_ctl_error("rekey needs either \"ike\" (a connection) or \"child\" (a name or SPI)");
+  if (ike)
+    return rekey_reply(nd_engine_rekey_ike(d->engine, nd_now_ms(), ike, err, sizeof err), err,
+                       ike, NULL);
+  struct child_target t = {.wanted = child,
+                           .conn_filter = json_string_value(json_object_get(req, "conn"))};
+  if (!find_child(d->engine, &t)) {
+    snprintf(err, sizeof err,
+             t.matches ? "child '%s' exists in several connections: name one with \"conn\""
+                       : "no Child SA is named '%s' or has that SPI",
+             child);
+    return nd_ctl_error(err);
+  }
+  int n = nd_engine_rekey_child(d->engine, nd_now_ms(), t.conn, t.child, err, sizeof err);
+  return rekey_reply(n, err, t.conn, t.child);
+}
+
 static json_t *cmd_list_sas(struct nd_daemon *d, const json_t *req) {
   (void)req;
   json_t *reply = nd_ctl_ok();
@@ -200,6 +292,7 @@ static const struct control_cmd {
     {"load", cmd_load, NULL, false},
     {"initiate", cmd_initiate, NULL, false},
     {"terminate", cmd_terminate, NULL, false},
+    {"rekey", cmd_rekey, NULL, false},
     {"list-sas", cmd_list_sas, NULL, false},
     {"stats", cmd_stats, NULL, false},
     {"sa-table", NULL, text_sa_table, false},
@@ -228,8 +321,8 @@ json_t *nd_control_handle(struct nd_daemon *d, const json_t *request) {
     return nd_ctl_error("request needs a \"cmd\" string");
   const struct control_cmd *cmd = find_command(name);
   if (!cmd || (cmd->test_only && !test_commands_enabled()))
-    return nd_ctl_error("unknown command (load, initiate, terminate, list-sas, stats, sa-table, "
-                        "caps, metrics, keys)");
+    return nd_ctl_error("unknown command (load, initiate, terminate, rekey, list-sas, stats, "
+                        "sa-table, caps, metrics, keys)");
   if (cmd->json)
     return cmd->json(d, request);
   return nd_ctl_error("this command needs the control socket");

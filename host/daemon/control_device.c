@@ -1,5 +1,6 @@
 /* caps, metrics and the test-only test-hal: what the HAL device says about itself. */
 #include "control_internal.h"
+#include "ikecodec_notify.h"
 
 /* ---- caps ------------------------------------------------------------------------------------ */
 
@@ -107,6 +108,43 @@ static json_t *datapath_json(struct nicsec_hal_dev *dev) {
                    (json_int_t)s.io_errors);
 }
 
+/* Every registered error notify type below ND_NOTIFY_COUNTED by name (zeros too, so each
+ * Prometheus series exists from the start), and "OTHER" for the rest. */
+static json_t *notify_counts(const uint64_t counts[ND_NOTIFY_COUNTED]) {
+  json_t *o = json_object();
+  for (uint16_t t = 1; t < ND_NOTIFY_COUNTED; t++)
+    if (ike_notify_is_error(t) && ike_notify_lookup(t))
+      json_object_set_new(o, ike_notify_name(t), json_integer((json_int_t)counts[t]));
+  json_object_set_new(o, "OTHER", json_integer((json_int_t)counts[0]));
+  return o;
+}
+
+/* Failed HAL calls: [{"code":N,"error":"<nicsec_hal_strerror>","count":N}], non-zero only. */
+static json_t *hal_error_counts(const uint64_t counts[ND_HAL_ERR_COUNTED]) {
+  json_t *arr = json_array();
+  for (int code = 0; code < ND_HAL_ERR_COUNTED; code++)
+    if (counts[code])
+      json_array_append_new(
+          arr, json_pack("{s:i, s:s, s:I}", "code", code, "error",
+                         code ? nicsec_hal_strerror((enum nicsec_hal_err)code) : "other",
+                         (json_int_t)counts[code]));
+  return arr;
+}
+
+static json_t *event_counters(const struct nd_engine *e) {
+  struct nd_engine_stats s;
+  nd_engine_stats(e, &s);
+  return json_pack("{s:{s:o, s:o}, s:{s:{s:I, s:I}, s:{s:I, s:I}}, s:{s:I, s:I}, s:o}",
+                   "notifies", "sent", notify_counts(s.notify_sent), "received",
+                   notify_counts(s.notify_received), "rekeys", "child", "initiated",
+                   (json_int_t)s.rekey_child_initiated, "responded",
+                   (json_int_t)s.rekey_child_responded, "ike", "initiated",
+                   (json_int_t)s.rekey_ike_initiated, "responded",
+                   (json_int_t)s.rekey_ike_responded, "handshakes", "ok",
+                   (json_int_t)s.handshakes_ok, "failed", (json_int_t)s.handshakes_failed,
+                   "hal_errors", hal_error_counts(s.hal_errors));
+}
+
 json_t *nd_ctl_metrics(struct nd_daemon *d) {
   json_t *req = json_pack("{s:s}", "cmd", "stats");
   json_t *reply = nd_control_handle(d, req);
@@ -121,5 +159,6 @@ json_t *nd_ctl_metrics(struct nd_daemon *d) {
                            datapath_json(d->hal)));
   }
   json_object_set_new(reply, "devices", devices);
+  json_object_set_new(reply, "events", event_counters(d->engine));
   return reply;
 }

@@ -28,6 +28,7 @@ struct nd_daemon {
   int signal_fd;
   int ike_fds[ND_MAX_SOCKETS]; /* UDP: v4/v6 x IKE port / NAT-T port */
   uint16_t ike_ports[ND_MAX_SOCKETS];
+  int ike_families[ND_MAX_SOCKETS]; /* AF_INET / AF_INET6 of each, known without a syscall */
   int n_ike_fds;
   uint16_t natt_port;
   int control_fd;

@@ -1,6 +1,8 @@
 /* The engine core: SA table, the receive pipeline (parse -> find SA -> window -> rules ->
  * decrypt -> transition table -> handler), timers, and the operator entry points. */
 #include "engine_internal.h"
+#include "reauth.h"
+#include "rekey_opt.h"
 
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
@@ -132,9 +134,29 @@ struct nd_ike_sa *nd_sa_find_by_local_spi(const struct nd_engine *e, uint64_t sp
   return NULL;
 }
 
+/* SAs created by an IKE_SA_INIT request are also found by the peer's SPIi, so a retransmitted
+ * or colliding IKE_SA_INIT costs a bucket walk, not a walk over every SA. */
+void nd_sa_index_peer(struct nd_engine *e, struct nd_ike_sa *sa) {
+  size_t b = bucket_of(e, sa->spi_i);
+  sa->next_by_peer_spi = e->peer_buckets[b];
+  e->peer_buckets[b] = sa;
+  sa->peer_indexed = true;
+}
+
+static void unindex_peer(struct nd_engine *e, struct nd_ike_sa *sa) {
+  if (!sa->peer_indexed)
+    return;
+  for (struct nd_ike_sa **p = &e->peer_buckets[bucket_of(e, sa->spi_i)]; *p;
+       p = &(*p)->next_by_peer_spi)
+    if (*p == sa) {
+      *p = sa->next_by_peer_spi;
+      return;
+    }
+}
+
 struct nd_ike_sa *nd_sa_find_half_open(const struct nd_engine *e, uint64_t spi_i,
                                        const struct nd_addr *remote) {
-  for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
+  for (struct nd_ike_sa *sa = e->peer_buckets[bucket_of(e, spi_i)]; sa; sa = sa->next_by_peer_spi)
     if (!sa->initiator && sa->spi_i == spi_i && sa->state != ND_IKE_DEAD &&
         nd_addr_equal(&sa->remote, remote))
       return sa;
@@ -142,10 +164,20 @@ struct nd_ike_sa *nd_sa_find_half_open(const struct nd_engine *e, uint64_t spi_i
 }
 
 size_t nd_count_half_open(const struct nd_engine *e) {
-  size_t n = 0;
-  for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
-    n += sa->state == ND_IKE_INIT_DONE;
-  return n;
+  return e->n_half_open;
+}
+
+/* Keeps e->n_half_open current as SAs enter and leave ND_IKE_INIT_DONE; called after every
+ * transition and destruction, and for every SA on each tick (which corrects any drift). */
+static void account_half_open(struct nd_engine *e, struct nd_ike_sa *sa) {
+  bool half_open = sa->state == ND_IKE_INIT_DONE;
+  if (half_open == sa->counted_half_open)
+    return;
+  sa->counted_half_open = half_open;
+  if (half_open)
+    e->n_half_open++;
+  else
+    e->n_half_open--;
 }
 
 struct nd_ike_sa *nd_sa_new(struct nd_engine *e, const struct nd_conn_cfg *conn, bool initiator) {
@@ -162,11 +194,11 @@ struct nd_ike_sa *nd_sa_new(struct nd_engine *e, const struct nd_conn_cfg *conn,
   else
     sa->spi_r = nd_random_spi64();
   sa->created_ms = sa->last_rx_ms = e->now_ms;
-  /* Append, so listings come out in creation order. */
-  struct nd_ike_sa **tail = &e->all;
-  while (*tail)
-    tail = &(*tail)->next_all;
-  *tail = sa;
+  /* Append, so listings come out in creation order (no walk: thousands of SAs). */
+  if (!e->all_tail)
+    e->all_tail = &e->all;
+  *e->all_tail = sa;
+  e->all_tail = &sa->next_all;
   nd_sa_rehash(e, sa);
   return sa;
 }
@@ -177,14 +209,21 @@ void nd_sa_destroy(struct nd_engine *e, struct nd_ike_sa *sa, const char *why) {
   /* A responder SA that never left CREATED was only a parse of an IKE_SA_INIT: not news. */
   nd_log(sa->state == ND_IKE_NONE ? ND_LOG_DEBUG : ND_LOG_INFO, "ike#%llu (%s) destroyed: %s",
          (unsigned long long)sa->id, sa->conn ? sa->conn->name : "-", why);
+  if (sa->state == ND_IKE_INIT_SENT || sa->state == ND_IKE_INIT_DONE ||
+      sa->state == ND_IKE_AUTH_SENT)
+    e->stats.handshakes_failed++; /* a handshake under way that will not finish */
+  nd_reauth_takeover(e, sa); /* replacements of its Child SAs start sending first */
   for (size_t i = 0; i < sa->n_children; i++)
     nd_child_uninstall(e, &sa->children[i]);
   sa->n_children = 0;
   nd_set_state(sa, ND_IKE_DEAD);
+  account_half_open(e, sa);
+  e->n_dead++;
 }
 
 static void sa_free(struct nd_engine *e, struct nd_ike_sa *sa) {
   unhash(e, sa);
+  unindex_peer(e, sa);
   nd_keys_free(sa);
   ike_ke_free(sa->ke);
   free(sa->init_req);
@@ -198,8 +237,13 @@ static void sa_free(struct nd_engine *e, struct nd_ike_sa *sa) {
   free(sa);
 }
 
+/* Runs after every message and tick, so it walks the list only when an SA died since. */
 static void reap_dead(struct nd_engine *e) {
-  for (struct nd_ike_sa **p = &e->all; *p;) {
+  if (e->n_dead == 0)
+    return;
+  e->n_dead = 0;
+  struct nd_ike_sa **p = &e->all;
+  while (*p) {
     struct nd_ike_sa *sa = *p;
     if (sa->state == ND_IKE_DEAD) {
       *p = sa->next_all;
@@ -208,6 +252,7 @@ static void reap_dead(struct nd_engine *e) {
       p = &sa->next_all;
     }
   }
+  e->all_tail = p;
 }
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
@@ -220,14 +265,15 @@ struct nd_engine *nd_engine_new(const struct nd_engine_io *io, struct nicsec_hal
   e->hal = hal;
   e->n_buckets = BUCKETS;
   e->buckets = calloc(BUCKETS, sizeof *e->buckets);
+  e->peer_buckets = calloc(BUCKETS, sizeof *e->peer_buckets);
   e->cfg_ref = calloc(1, sizeof *e->cfg_ref);
   e->scratch = malloc(ND_MAX_MSG);
   e->inner_buf = malloc(ND_MAX_MSG);
   e->out_buf = malloc(ND_MAX_MSG);
   if (e->cfg_ref)
     e->cfg_ref->refs = 1;
-  if (!e->buckets || !e->cfg_ref || !e->scratch || !e->inner_buf || !e->out_buf ||
-      RAND_bytes(e->cookie_secret, sizeof e->cookie_secret) != 1) {
+  if (!e->buckets || !e->peer_buckets || !e->cfg_ref || !e->scratch || !e->inner_buf ||
+      !e->out_buf || RAND_bytes(e->cookie_secret, sizeof e->cookie_secret) != 1) {
     nd_engine_free(e);
     return NULL;
   }
@@ -246,6 +292,7 @@ void nd_engine_free(struct nd_engine *e) {
   free(e->draining);
   cfg_release(e->cfg_ref);
   free(e->buckets);
+  free(e->peer_buckets);
   free(e->scratch);
   free(e->inner_buf);
   free(e->out_buf);
@@ -307,8 +354,27 @@ static void drop(struct nd_engine *e, const struct nd_rx *rx, const char *why) {
   e->stats.dropped++;
 }
 
+void nd_stats_notify(uint64_t counts[ND_NOTIFY_COUNTED], uint16_t type) {
+  if (ike_notify_is_error(type))
+    counts[type < ND_NOTIFY_COUNTED ? type : 0]++;
+}
+
+void nd_stats_hal_error(struct nd_engine_stats *s, int err) {
+  if (err != NICSEC_HAL_OK)
+    s->hal_errors[err > 0 && err < ND_HAL_ERR_COUNTED ? err : 0]++;
+}
+
+/* Error notifies the peer sent, for the metrics: every message that reaches a handler. */
+static void count_received_notifies(struct nd_engine *e, const struct nd_rx *rx) {
+  const struct ike_chain *chain = rx->msg.encrypted_index >= 0 ? &rx->inner : &rx->msg.clear;
+  for (size_t i = 0; i < chain->count; i++)
+    if (chain->payloads[i].type == IKE_PT_NOTIFY)
+      nd_stats_notify(e->stats.notify_received, ike_ref_notify_type(&chain->payloads[i]));
+}
+
 static void run_transition(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx) {
   const struct ike_header *hdr = &rx->msg.hdr;
+  count_received_notifies(e, rx);
   const struct nd_transition *t = find_transition(hdr->exchange, ike_header_is_response(hdr),
                                                   sa->state);
   if (!t) {
@@ -327,6 +393,7 @@ static void run_transition(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_
   case ND_HR_DESTROY:
     break;
   }
+  account_half_open(e, sa);
   if (sa->state != ND_IKE_DEAD)
     nd_info_run_pending(e, sa);
 }
@@ -384,12 +451,31 @@ static bool window_accepts(struct nd_engine *e, struct nd_ike_sa *sa, const stru
   return false;
 }
 
+/* RFC 7296 2.5 and 1.5: an IKE_SA_INIT request with an unknown critical payload is answered
+ * UNSUPPORTED_CRITICAL_PAYLOAD (data: the payload type), one of a higher major version
+ * INVALID_MAJOR_VERSION; both unprotected and stateless. Every other unprotected parse error is
+ * dropped silently (INVALID_SYNTAX may only be sent protected, 3.10.1). */
+static void answer_clear_error(struct nd_engine *e, const struct nd_rx *rx, enum ike_err rc,
+                               const struct ike_error *err) {
+  uint16_t notify = ike_err_notify(rc);
+  const struct ike_header *hdr = &rx->msg.hdr;
+  bool init_request = hdr->exchange == IKE_EXCH_IKE_SA_INIT && !ike_header_is_response(hdr) &&
+                      hdr->message_id == 0 && hdr->spi_i != 0;
+  if (!init_request)
+    return;
+  if (rc == IKE_ERR_UNSUPPORTED_CRITICAL && notify)
+    nd_send_init_notify(e, rx, notify, &err->payload_type, 1);
+  else if (rc == IKE_ERR_MAJOR_VERSION_HIGH && notify)
+    nd_send_init_notify(e, rx, notify, NULL, 0);
+}
+
 static void receive(struct nd_engine *e, struct nd_rx *rx) {
   struct ike_error err;
   enum ike_err rc = ike_message_parse(rx->data, rx->len, &rx->msg, &err);
   if (rc != IKE_OK) {
     char text[200];
     ike_error_format(&err, text, sizeof text);
+    answer_clear_error(e, rx, rc, &err);
     return drop(e, rx, text);
   }
   if (!hash_datagram(rx->data, rx->len, rx->hash))
@@ -442,6 +528,7 @@ void nd_dispatch_new(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx
 void nd_engine_tick(struct nd_engine *e, uint64_t now_ms) {
   e->now_ms = now_ms;
   for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all) {
+    account_half_open(e, sa);
     if (sa->state == ND_IKE_DEAD)
       continue;
     if (sa->req.kind != ND_REQ_NONE && now_ms >= sa->req.next_ms && !nd_retransmit_due(e, sa))
@@ -575,6 +662,7 @@ static void child_view(const struct nd_engine *e, const struct nd_child_sa *c,
   v->hal_in = c->hal_in;
   v->hal_out = c->hal_out;
   v->installed_ms = c->installed_ms;
+  v->rekey = nd_child_origin_name(c->origin);
 }
 
 void nd_engine_visit(const struct nd_engine *e, nd_ike_visit_fn fn, void *ctx) {

@@ -90,6 +90,8 @@ struct nd_child_view {
   size_t n_local_ts, n_remote_ts;
   uint64_t hal_in, hal_out; /* HAL handles */
   uint64_t installed_ms;
+  const char *rekey;  /* how it was made: "initial" (IKE_AUTH or a new Child SA), "regular" or
+                         "optimized" rekey (draft-ietf-ipsecme-ikev2-sa-ts-payloads-opt) */
 };
 
 struct nd_ike_view {
@@ -121,8 +123,23 @@ void nd_engine_export_esp_keys(struct nd_engine *e, FILE *f);
 struct nd_engine_stats {
   uint64_t rx, tx, retransmits, dropped, invalid, auth_failures, cookies_sent;
   uint64_t ike_established, child_installed, child_install_failed;
+  /* Counters of the SAs freed on the device (which forgets them at free): what crossed a
+   * rekey stays countable after the old SAs are gone. */
+  uint64_t retired_sas, retired_packets, retired_replay_drops, retired_auth_failures;
   size_t ike_sas, half_open;
+  /* For `nicsecctl metrics` (control_device.c): error notifies by type (RFC 7296 3.10.1; the
+   * types below ND_NOTIFY_COUNTED, index 0 collects any other), rekeys by kind and role,
+   * handshakes (IKE_SA_INIT + IKE_AUTH) by result, failed HAL calls by enum nicsec_hal_err. */
+#define ND_NOTIFY_COUNTED 64
+#define ND_HAL_ERR_COUNTED 64
+  uint64_t notify_sent[ND_NOTIFY_COUNTED], notify_received[ND_NOTIFY_COUNTED];
+  uint64_t rekey_child_initiated, rekey_child_responded, rekey_ike_initiated, rekey_ike_responded;
+  uint64_t handshakes_ok, handshakes_failed;
+  uint64_t hal_errors[ND_HAL_ERR_COUNTED];
 };
+/* Counting points of the metrics above (engine.c). */
+void nd_stats_notify(uint64_t counts[ND_NOTIFY_COUNTED], uint16_t type);
+void nd_stats_hal_error(struct nd_engine_stats *s, int err);
 void nd_engine_stats(const struct nd_engine *e, struct nd_engine_stats *out);
 
 /* "192.0.2.1[500]" */

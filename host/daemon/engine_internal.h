@@ -70,6 +70,13 @@ enum nd_child_state {
   ND_CHILD_REDUNDANT, /* created by the losing exchange of a rekey collision; being deleted */
 };
 
+/* How a Child SA came to be (listed as "initial" / "regular" / "optimized"). */
+enum nd_child_origin {
+  ND_ORIGIN_INITIAL = 0, /* IKE_AUTH or a new CREATE_CHILD_SA: not a rekey */
+  ND_ORIGIN_REGULAR,     /* rekey with SA and TS payloads (RFC 7296 1.3.3) */
+  ND_ORIGIN_OPTIMIZED,   /* rekey with N(OPTIMIZED_REKEY) (rekey_opt.c) */
+};
+
 /* KEYMAT inputs of a Child SA made by CREATE_CHILD_SA (RFC 7296 2.17): that exchange's nonces
  * and, with PFS, the fresh shared secret. */
 struct nd_keymat_in {
@@ -104,6 +111,11 @@ struct nd_child_sa {
   uint64_t drain_until_ms;            /* REKEYED: when the old inbound SA leaves the HAL */
   uint64_t activate_at_ms;            /* new Child SA (responder): outbound installed then, or
                                          at the peer's next request, whichever comes first */
+  /* ---- optimized rekeys (rekey_opt.c) ---- */
+  enum nd_child_origin origin;
+  bool ke_known;      /* its KE method is negotiated (false: an IKE_AUTH child without
+                         child-pfs-info, whose first rekey must then be regular) */
+  bool force_regular; /* its next rekey is a regular one (operator's choice) */
 };
 
 /* A message as sent: one datagram, or the fragments of an RFC 7383 fragmented message kept
@@ -132,6 +144,7 @@ struct nd_ccs {
   uint32_t spi;                   /* Child SAs: our new inbound SPI */
   uint64_t ike_spi;               /* REKEY_IKE: our SPI of the new IKE SA */
   uint16_t ke_method;             /* 0: no KE payload (Child SA without PFS) */
+  bool optimized;                 /* rekey with N(OPTIMIZED_REKEY) instead of SA (and TS) */
   struct ike_ke *ke;
   uint8_t nonce[IKE_NONCE_MAX];
   size_t nonce_len;
@@ -167,6 +180,9 @@ struct nd_ike_sa {
   uint64_t id;
   struct nd_ike_sa *next_all;      /* creation-ordered list */
   struct nd_ike_sa *next_in_bucket;
+  struct nd_ike_sa *next_by_peer_spi; /* IKE_SA_INIT responders, by SPIi (nd_sa_index_peer) */
+  bool peer_indexed;
+  bool counted_half_open; /* counted in nd_engine.n_half_open */
   struct nd_cfg_ref *cfg_ref;
   const struct nd_conn_cfg *conn;
   enum nd_ike_state state;
@@ -175,6 +191,8 @@ struct nd_ike_sa {
   struct nd_addr local, remote;
   bool natt;            /* IKE moved to the NAT-T port; ESP is UDP-encapsulated */
   bool frag_ok;         /* both sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) */
+  bool opt_rekey;       /* both sent OPTIMIZED_REKEY_SUPPORTED in IKE_AUTH (rekey_opt.c) */
+  bool pfs_info;        /* both sent CHILD_SA_PFS_INFO_SUPPORTED in IKE_SA_INIT */
   uint32_t peer_hashes; /* ND_HASH_BIT()s of the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427) */
   struct nd_reassembly *reasm;
   bool nat_local, nat_remote;
@@ -213,6 +231,11 @@ struct nd_ike_sa {
   uint64_t successor_id;         /* an IKE SA the peer's rekey created, not adopted yet */
   uint64_t redundant_until_ms;   /* collision loser's IKE SA: dropped if never deleted */
   const struct nd_child_cfg *create_wanted; /* a new Child SA waits for the request window */
+  /* Make-before-break reauthentication (reauth.c, RFC 7296 2.8.3) */
+  uint64_t reauth_at_ms;         /* this SA is to be replaced then (0 = never) */
+  uint64_t reauth_of;            /* the new SA: id of the IKE SA it replaces (0: not a reauth) */
+  uint32_t reauth_todo;          /* the new SA: conn->children[] indices still to create */
+  bool reauth_hello_sent;        /* the new SA: its first INFORMATIONAL went out */
   /* timing */
   uint64_t created_ms, established_ms, last_rx_ms;
 };
@@ -238,6 +261,10 @@ struct nd_engine {
   struct nicsec_hal_dev *hal;
   struct nd_cfg_ref *cfg_ref;
   struct nd_ike_sa *all;          /* creation order */
+  struct nd_ike_sa **all_tail;    /* where the next SA is appended (&all when empty) */
+  size_t n_dead;                  /* SAs destroyed since reap_dead last ran */
+  struct nd_ike_sa **peer_buckets; /* IKE_SA_INIT responders by the peer's SPIi */
+  size_t n_half_open;             /* SAs in ND_IKE_INIT_DONE (the cookie threshold's input) */
   struct nd_ike_sa **buckets;     /* by our own SPI */
   size_t n_buckets;
   uint64_t next_sa_id, next_child_id;
@@ -249,6 +276,7 @@ struct nd_engine {
   struct nd_pending_free *draining;
   size_t n_draining, cap_draining;
   uint32_t spi_cursor;            /* next inbound SPI to try (see nd_child_alloc_spi) */
+  uint64_t spi_fresh;             /* SPIs from the cursor on never handed out yet */
   /* Heap buffers of ND_MAX_MSG octets, always written before they are read. */
   uint8_t *scratch;   /* decrypted plaintext of the message being handled */
   uint8_t *inner_buf; /* plaintext of the message being built */
@@ -288,6 +316,9 @@ struct nd_ike_sa *nd_sa_find_by_local_spi(const struct nd_engine *e, uint64_t sp
 struct nd_ike_sa *nd_sa_find_half_open(const struct nd_engine *e, uint64_t spi_i,
                                        const struct nd_addr *remote);
 size_t nd_count_half_open(const struct nd_engine *e);
+/* Makes a responder SA (its spi_i set from the IKE_SA_INIT request) findable by
+ * nd_sa_find_half_open. */
+void nd_sa_index_peer(struct nd_engine *e, struct nd_ike_sa *sa);
 /* Marks the SA dead and removes its Child SAs from the HAL; freed after the current event. */
 void nd_sa_destroy(struct nd_engine *e, struct nd_ike_sa *sa, const char *why);
 uint64_t nd_random_spi64(void);

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "reauth.h"
+#include "rekey_opt.h"
 
 static void id_body(const struct nd_identity *id, union ike_payload_body *body) {
   body->id.id_type = id->type;
@@ -14,15 +16,18 @@ static void id_body(const struct nd_identity *id, union ike_payload_body *body) 
 
 int nd_auth_start(struct nd_engine *e, struct nd_ike_sa *sa) {
   const struct nd_conn_cfg *conn = sa->conn;
-  union ike_payload_body idi, idr, contact, certreq, child[4];
+  union ike_payload_body idi, idr, contact, certreq, child[4], opt_supported;
   struct nd_auth_out auth;
   uint8_t spi_bytes[4];
   size_t n = 0;
-  struct ike_payload_out out[8 + ND_MAX_CERTS];
+  struct ike_payload_out out[10 + ND_MAX_CERTS];
   id_body(&conn->local_id, &idi);
   out[n++] = nd_out(IKE_PT_IDI, &idi);
-  nd_notify_body(&contact, IKE_PROTO_NONE, IKE_N_INITIAL_CONTACT, NULL, 0);
-  out[n++] = nd_out(IKE_PT_NOTIFY, &contact);
+  if (!sa->reauth_of) { /* a reauthentication keeps the old IKE SA valid until it is deleted */
+    nd_notify_body(&contact, IKE_PROTO_NONE, IKE_N_INITIAL_CONTACT, NULL, 0);
+    out[n++] = nd_out(IKE_PT_NOTIFY, &contact);
+  }
+  nd_opt_auth_add(sa, false, &opt_supported, out, &n);
   if (nd_auth_certreq(sa, &certreq))
     out[n++] = nd_out(IKE_PT_CERTREQ, &certreq);
   if (conn->remote_id.type != ND_ID_ANY) {
@@ -50,6 +55,7 @@ static void mark_established(struct nd_engine *e, struct nd_ike_sa *sa) {
   nd_identity_format(&sa->peer_id, peer, sizeof peer);
   sa->established_ms = e->now_ms;
   e->stats.ike_established++;
+  e->stats.handshakes_ok++;
   nd_life_ike_start(e, sa);
   ND_INFO("ike#%llu (%s) ESTABLISHED %s <-> %s '%s', SPIs %016llx_i %016llx_r%s",
           (unsigned long long)sa->id, sa->conn->name, local, remote, peer,
@@ -76,6 +82,7 @@ static void initiator_child(struct nd_engine *e, struct nd_ike_sa *sa, const str
     nd_child_remove(sa, child);
     return;
   }
+  child->ke_known = sa->pfs_info; /* child-pfs-info: its KE method was negotiated */
   if (!nd_child_install(e, sa, child, true))
     nd_child_remove(sa, child);
   else
@@ -106,6 +113,7 @@ enum nd_hres nd_auth_response(struct nd_engine *e, struct nd_ike_sa *sa, struct 
     return ND_HR_DESTROY;
   }
   sa->peer_id = peer;
+  nd_opt_auth_note(sa, in);
   mark_established(e, sa);
   initiator_child(e, sa, in);
   return ND_HR_NEXT;
@@ -189,7 +197,8 @@ static uint16_t responder_child(struct nd_engine *e, struct nd_ike_sa *sa, const
   uint16_t error = nd_child_negotiate(e, sa, in, child);
   if (!error) {
     child->spi_in = nd_child_alloc_spi(e);
-    if (!nd_child_install(e, sa, child, false))
+    child->ke_known = sa->pfs_info;
+    if (!nd_reauth_install_responder(e, sa, child))
       error = IKE_N_NO_PROPOSAL_CHOSEN; /* the HAL refused it; the log says why */
     else
       nd_life_child_start(e, child);
@@ -206,13 +215,15 @@ enum nd_hres nd_auth_request(struct nd_engine *e, struct nd_ike_sa *sa, struct n
   const char *why = authenticate_initiator(sa, rx);
   if (why)
     return auth_failed(e, sa, rx, why);
-  union ike_payload_body idr, error_notify, child_bodies[4];
+  union ike_payload_body idr, error_notify, child_bodies[4], opt_supported;
   struct nd_auth_out auth;
   uint8_t spi_bytes[4];
   size_t n = 0;
-  struct ike_payload_out out[8 + ND_MAX_CERTS];
+  struct ike_payload_out out[10 + ND_MAX_CERTS];
   id_body(&sa->conn->local_id, &idr);
   out[n++] = nd_out(IKE_PT_IDR, &idr);
+  nd_opt_auth_note(sa, &rx->inner); /* with the connection the identity chose */
+  nd_opt_auth_add(sa, true, &opt_supported, out, &n);
   int added = nd_auth_ours(sa, &idr, &auth, out + n);
   if (added < 0) {
     nd_auth_out_free(&auth);

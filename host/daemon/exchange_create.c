@@ -5,12 +5,17 @@
  * Make-before-break: the responder installs the new inbound SA before answering and holds the
  * new outbound SA back until the old SA is deleted (the initiator's Delete proves the answer
  * arrived); the initiator installs both on the answer, removes its old outbound SA, and deletes
- * the old pair, whose inbound half keeps receiving for inbound_drain_ms (lifecycle.c). */
+ * the old pair, whose inbound half keeps receiving for inbound_drain_ms (lifecycle.c).
+ *
+ * Optimized rekeys (rekey_opt.h): when both peers support them, N(OPTIMIZED_REKEY) with the new
+ * SPI replaces SA and TS and the new Child SA inherits the old one's properties; a refusal is
+ * retried at once as a regular rekey. Everything after the negotiation is shared. */
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <string.h>
 
 #include "engine_internal.h"
+#include "rekey_opt.h"
 
 static void put_be32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)(v >> 24);
@@ -59,7 +64,7 @@ void nd_ccs_clear(struct nd_ike_sa *sa) {
 
 /* Payload bodies of our request; they must live until the message is built. */
 struct child_req_bodies {
-  union ike_payload_body rekey, transport, sa, nonce, ke, tsi, tsr;
+  union ike_payload_body rekey, opt, transport, sa, nonce, ke, tsi, tsr;
   uint8_t rekey_spi[4], spi[4];
   uint8_t pub[IKE_KE_MAX_PUBLIC];
 };
@@ -99,26 +104,34 @@ static int send_child_request(struct nd_engine *e, struct nd_ike_sa *sa,
     b.rekey.notify.spi = (struct wire_view){b.rekey_spi, 4};
     out[n++] = nd_out(IKE_PT_NOTIFY, &b.rekey);
   }
-  if (c->cfg->mode == ND_MODE_TRANSPORT) {
-    nd_notify_body(&b.transport, IKE_PROTO_NONE, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
-    out[n++] = nd_out(IKE_PT_NOTIFY, &b.transport);
-  }
   put_be32(b.spi, c->spi);
-  memset(&b.sa.sa, 0, sizeof b.sa.sa);
-  if (!nd_proposals_to_sa(c->cfg->esp, c->cfg->n_esp, b.spi, 4, &b.sa.sa))
-    return -1;
-  out[n++] = nd_out(IKE_PT_SA, &b.sa);
+  if (c->optimized) { /* the notify replaces SA and TS; every property is inherited */
+    nd_opt_body(sa, &b.opt, b.spi, 4);
+    out[n++] = nd_out(IKE_PT_NOTIFY, &b.opt);
+  } else {
+    if (c->cfg->mode == ND_MODE_TRANSPORT) {
+      nd_notify_body(&b.transport, IKE_PROTO_NONE, IKE_N_USE_TRANSPORT_MODE, NULL, 0);
+      out[n++] = nd_out(IKE_PT_NOTIFY, &b.transport);
+    }
+    memset(&b.sa.sa, 0, sizeof b.sa.sa);
+    if (!nd_proposals_to_sa(c->cfg->esp, c->cfg->n_esp, b.spi, 4, &b.sa.sa))
+      return -1;
+    out[n++] = nd_out(IKE_PT_SA, &b.sa);
+  }
   b.nonce.nonce.data = (struct wire_view){c->nonce, c->nonce_len};
   out[n++] = nd_out(IKE_PT_NONCE, &b.nonce);
   if (c->ke) {
     b.ke.ke = (struct ike_ke_payload){c->ke_method, {b.pub, pub_len}};
     out[n++] = nd_out(IKE_PT_KE, &b.ke);
   }
-  request_selectors(sa, c->cfg, old, &b);
-  out[n++] = nd_out(IKE_PT_TSI, &b.tsi);
-  out[n++] = nd_out(IKE_PT_TSR, &b.tsr);
-  ND_INFO("ike#%llu: %s child %s (SPI %08x%s)", (unsigned long long)sa->id,
-          old ? "rekeying" : "creating", c->cfg->name, c->spi, c->ke ? ", PFS" : "");
+  if (!c->optimized) {
+    request_selectors(sa, c->cfg, old, &b);
+    out[n++] = nd_out(IKE_PT_TSI, &b.tsi);
+    out[n++] = nd_out(IKE_PT_TSR, &b.tsr);
+  }
+  ND_INFO("ike#%llu: %s child %s (SPI %08x%s%s)", (unsigned long long)sa->id,
+          old ? "rekeying" : "creating", c->cfg->name, c->spi, c->ke ? ", PFS" : "",
+          c->optimized ? ", optimized" : "");
   return nd_send_request(e, sa, IKE_EXCH_CREATE_CHILD_SA, kind, out, n);
 }
 
@@ -127,7 +140,13 @@ int nd_ccs_start_child(struct nd_engine *e, struct nd_ike_sa *sa, const struct n
   nd_ccs_clear(sa);
   sa->ccs.cfg = cfg;
   sa->ccs.old_child_id = old ? old->id : 0;
-  sa->ccs.ke_method = nd_proposals_first_ke(cfg->esp, cfg->n_esp);
+  /* An optimized rekey keeps the KE method in effect (none without PFS); a regular one offers
+   * the configured proposals afresh. */
+  sa->ccs.optimized = old && nd_opt_child_eligible(e, sa, old);
+  if (sa->ccs.optimized)
+    sa->ccs.ke_method = old->sel.has_ke ? old->sel.ke : 0;
+  else
+    sa->ccs.ke_method = nd_proposals_first_ke(cfg->esp, cfg->n_esp);
   sa->ccs.spi = nd_child_alloc_spi(e);
   int rc = sa->ccs.spi ? send_child_request(e, sa, old ? ND_REQ_REKEY_CHILD : ND_REQ_CREATE_CHILD)
                        : -1;
@@ -157,11 +176,26 @@ static bool retry_with_group(struct nd_engine *e, struct nd_ike_sa *sa, enum nd_
   return send_child_request(e, sa, kind) == 0;
 }
 
+/* The peer cannot (or will not) rekey optimized: the same rekey again as a regular one, which
+ * it must accept (draft-ietf-ipsecme-ikev2-sa-ts-payloads-opt). */
+static bool retry_regular(struct nd_engine *e, struct nd_ike_sa *sa, enum nd_request_kind kind,
+                          uint16_t error) {
+  ND_INFO("ike#%llu: child %s: optimized rekey refused (%s), rekeying regularly",
+          (unsigned long long)sa->id, sa->ccs.cfg->name, ike_notify_name(error));
+  sa->ccs.optimized = false;
+  sa->ccs.ke_method = nd_proposals_first_ke(sa->ccs.cfg->esp, sa->ccs.cfg->n_esp);
+  sa->ccs.ke_retries = 0;
+  return send_child_request(e, sa, kind) == 0;
+}
+
 /* The answer carried no SA payload: why, and what follows (RFC 7296 1.3, 2.25). On every
  * failure the old Child SA stays until its hard lifetime. */
 static void child_request_failed(struct nd_engine *e, struct nd_ike_sa *sa,
                                  enum nd_request_kind kind, const struct ike_chain *in) {
   uint16_t error = nd_first_error_notify(in);
+  if (sa->ccs.optimized && nd_opt_refusal_retries_regular(error) &&
+      retry_regular(e, sa, kind, error))
+    return;
   if (error == IKE_N_INVALID_KE_PAYLOAD && retry_with_group(e, sa, kind, in))
     return;
   struct nd_child_sa *old = nd_child_by_id(sa, sa->ccs.old_child_id);
@@ -223,8 +257,13 @@ static const char *accept_answer(struct nd_engine *e, struct nd_ike_sa *sa,
   child->spi_in = sa->ccs.spi;
   if (old)
     child->reqid = old->reqid; /* policies follow the reqid: a rekey keeps it */
-  if (nd_child_check_ccs_response(sa, in, child) != 0)
+  if (sa->ccs.optimized) {
+    const char *why = nd_opt_child_answer(sa, in, old, child);
+    if (why)
+      return why;
+  } else if (nd_child_check_ccs_response(sa, in, child) != 0) {
     return "the answer is not something we proposed";
+  }
   if (!nd_decode_first(in, IKE_PT_NONCE, nonce))
     return "no nonce";
   if (!initiator_shared(sa, in, child, shared))
@@ -240,6 +279,9 @@ static void child_request_done(struct nd_engine *e, struct nd_ike_sa *sa,
     return;
   }
   uint64_t id = child->id;
+  child->ke_known = true;
+  if (kind == ND_REQ_REKEY_CHILD)
+    child->origin = sa->ccs.optimized ? ND_ORIGIN_OPTIMIZED : ND_ORIGIN_REGULAR;
   struct ike_secret shared = {0};
   union ike_payload_body nonce;
   const char *why = accept_answer(e, sa, in, child, &shared, &nonce);
@@ -270,8 +312,10 @@ static void child_request_done(struct nd_engine *e, struct nd_ike_sa *sa,
   }
   if (!lost) {
     nd_life_child_start(e, nd_child_by_id(sa, id));
-    if (kind == ND_REQ_REKEY_CHILD)
+    if (kind == ND_REQ_REKEY_CHILD) {
       initiator_switch(e, sa, id);
+      e->stats.rekey_child_initiated++;
+    }
   }
 }
 
@@ -283,7 +327,10 @@ enum nd_hres nd_create_child_response(struct nd_engine *e, struct nd_ike_sa *sa,
   nd_request_done(sa);
   if (kind != ND_REQ_CREATE_CHILD && kind != ND_REQ_REKEY_CHILD)
     return ND_HR_DROP;
-  if (ike_chain_find(&rx->inner, IKE_PT_SA, 0) < 0) {
+  /* An optimized answer has no SA payload: an error notify is what marks a refusal. */
+  bool refused = sa->ccs.optimized ? nd_first_error_notify(&rx->inner) != 0
+                                   : ike_chain_find(&rx->inner, IKE_PT_SA, 0) < 0;
+  if (refused) {
     child_request_failed(e, sa, kind, &rx->inner);
     return ND_HR_STAY;
   }
@@ -350,18 +397,49 @@ static uint16_t responder_ke(const struct nd_child_sa *child, const struct ike_c
 }
 
 struct child_resp_bodies {
-  union ike_payload_body transport, sa, nonce, ke, tsi, tsr;
+  union ike_payload_body opt, transport, sa, nonce, ke, tsi, tsr;
   uint8_t spi[4];
   uint8_t pub[IKE_KE_MAX_PUBLIC];
   uint8_t nr[ND_NONCE_LEN];
   size_t nr_len;
 };
 
+/* Nr and [KEr] at out[*n]. */
+static bool add_nonce_ke(const struct nd_child_sa *child, const struct ike_ke *ke,
+                         struct child_resp_bodies *b, struct ike_payload_out *out, size_t *n) {
+  size_t pub_len = 0;
+  b->nonce.nonce.data = (struct wire_view){b->nr, b->nr_len};
+  out[(*n)++] = nd_out(IKE_PT_NONCE, &b->nonce);
+  if (!ke)
+    return true;
+  if (ike_ke_public_value(ke, b->pub, sizeof b->pub, &pub_len) != IKE_CRYPTO_OK)
+    return false;
+  b->ke.ke = (struct ike_ke_payload){child->sel.ke, {b->pub, pub_len}};
+  out[(*n)++] = nd_out(IKE_PT_KE, &b->ke);
+  return true;
+}
+
+/* Optimized: N(OPTIMIZED_REKEY)(our new SPI), Nr, [KEr]; nothing else may change. */
+static int send_opt_child_response(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx,
+                                   const struct nd_child_sa *child, const struct ike_ke *ke,
+                                   struct child_resp_bodies *b) {
+  struct ike_payload_out out[3];
+  size_t n = 0;
+  put_be32(b->spi, child->spi_in);
+  nd_opt_body(sa, &b->opt, b->spi, 4);
+  out[n++] = nd_out(IKE_PT_NOTIFY, &b->opt);
+  if (!add_nonce_ke(child, ke, b, out, &n))
+    return -1;
+  return nd_send_response(e, sa, rx, out, n);
+}
+
 static int send_child_response(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx,
                                const struct nd_child_sa *child, const struct ike_ke *ke,
                                struct child_resp_bodies *b) {
+  if (child->origin == ND_ORIGIN_OPTIMIZED)
+    return send_opt_child_response(e, sa, rx, child, ke, b);
   struct ike_payload_out out[7];
-  size_t n = 0, pub_len = 0;
+  size_t n = 0;
   union ike_payload_body storage[4];
   size_t k = nd_child_response_payloads(child, b->spi, storage, out);
   if (k == 0)
@@ -370,14 +448,8 @@ static int send_child_response(struct nd_engine *e, struct nd_ike_sa *sa, struct
   size_t sa_at = child->transport ? 1 : 0;
   struct ike_payload_out tail[2] = {out[sa_at + 1], out[sa_at + 2]};
   n = sa_at + 1;
-  b->nonce.nonce.data = (struct wire_view){b->nr, b->nr_len};
-  out[n++] = nd_out(IKE_PT_NONCE, &b->nonce);
-  if (ke) {
-    if (ike_ke_public_value(ke, b->pub, sizeof b->pub, &pub_len) != IKE_CRYPTO_OK)
-      return -1;
-    b->ke.ke = (struct ike_ke_payload){child->sel.ke, {b->pub, pub_len}};
-    out[n++] = nd_out(IKE_PT_KE, &b->ke);
-  }
+  if (!add_nonce_ke(child, ke, b, out, &n))
+    return -1;
   out[n++] = tail[0];
   out[n++] = tail[1];
   return nd_send_response(e, sa, rx, out, n);
@@ -403,12 +475,16 @@ static void note_collision(struct nd_ike_sa *sa, const struct nd_child_sa *old,
 /* Negotiates, keys and installs the peer's Child SA (inbound only for a rekey). 0 or the error
  * notify; *out is the new child on success. */
 static uint16_t responder_create(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx,
-                                 uint64_t old_id, struct child_resp_bodies *b,
-                                 struct nd_child_sa **out, struct ike_ke **ke, uint8_t group[2]) {
+                                 uint64_t old_id, const struct wire_view *opt_spi,
+                                 struct child_resp_bodies *b, struct nd_child_sa **out,
+                                 struct ike_ke **ke, uint8_t group[2]) {
   const struct nd_child_sa *old = nd_child_by_id(sa, old_id);
   uint32_t old_reqid = old ? old->reqid : 0;
   struct nd_child_sa tmp = {0};
-  uint16_t error = nd_child_negotiate_ccs(sa, &rx->inner, old ? old->cfg : NULL, &tmp);
+  uint16_t error = opt_spi ? nd_opt_child_inherit(e, sa, &rx->inner, old, *opt_spi, &tmp)
+                           : nd_child_negotiate_ccs(sa, &rx->inner, old ? old->cfg : NULL, &tmp);
+  tmp.ke_known = true;
+  tmp.origin = !old_id ? ND_ORIGIN_INITIAL : opt_spi ? ND_ORIGIN_OPTIMIZED : ND_ORIGIN_REGULAR;
   struct ike_secret shared = {0};
   union ike_payload_body ni;
   if (!error && !nd_decode_first(&rx->inner, IKE_PT_NONCE, &ni))
@@ -451,15 +527,18 @@ enum nd_hres nd_ccs_child_request(struct nd_engine *e, struct nd_ike_sa *sa, str
   if (sa->state == ND_IKE_REKEYED || sa->req.kind == ND_REQ_REKEY_IKE)
     error = IKE_N_TEMPORARY_FAILURE; /* 2.25: the IKE SA is being rekeyed */
   struct nd_child_sa *old = error ? NULL : rekey_target(sa, &rx->inner, &is_rekey, &error);
-  if (!error && (ike_chain_find(&rx->inner, IKE_PT_TSI, 0) < 0))
-    error = IKE_N_INVALID_SYNTAX;
+  struct wire_view opt_spi;
+  bool optimized = !error && nd_opt_find(sa, &rx->inner, &opt_spi);
+  if (!error && (optimized ? !is_rekey : ike_chain_find(&rx->inner, IKE_PT_TSI, 0) < 0))
+    error = IKE_N_INVALID_SYNTAX; /* optimized: only a rekey; otherwise TS are required */
   uint64_t old_id = old ? old->id : 0;
   struct child_resp_bodies b;
   b.nr_len = 0;
   struct nd_child_sa *child = NULL;
   struct ike_ke *ke = NULL;
   if (!error)
-    error = responder_create(e, sa, rx, old_id, &b, &child, &ke, group);
+    error = responder_create(e, sa, rx, old_id, optimized ? &opt_spi : NULL, &b, &child, &ke,
+                             group);
   if (error) {
     ike_ke_free(ke);
     nd_ccs_refuse(e, sa, rx, error, error == IKE_N_INVALID_KE_PAYLOAD ? group : NULL,
@@ -471,6 +550,7 @@ enum nd_hres nd_ccs_child_request(struct nd_engine *e, struct nd_ike_sa *sa, str
   nd_decode_first(&rx->inner, IKE_PT_NONCE, &ni);
   note_collision(sa, nd_child_by_id(sa, old_id), child, ni.nonce.data, b.nr, b.nr_len);
   nd_life_child_start(e, child);
+  e->stats.rekey_child_responded += old_id != 0;
   int rc = send_child_response(e, sa, rx, child, ke, &b);
   ike_ke_free(ke);
   OPENSSL_cleanse(b.nr, sizeof b.nr);
@@ -482,13 +562,18 @@ enum nd_hres nd_ccs_child_request(struct nd_engine *e, struct nd_ike_sa *sa, str
   return ND_HR_STAY;
 }
 
-/* Which CREATE_CHILD_SA this is: an IKE SA rekey has an IKE proposal and no selectors. */
+/* Which CREATE_CHILD_SA this is: an IKE SA rekey has an IKE proposal and no selectors, or (when
+ * optimized) an 8-octet SPI in N(OPTIMIZED_REKEY) and no REKEY_SA. */
 enum nd_hres nd_create_child_request(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx) {
   union ike_payload_body sa_in;
+  struct wire_view opt_spi;
   nd_life_peer_spoke(e, sa);
   bool ike_rekey = ike_chain_find(&rx->inner, IKE_PT_TSI, 0) < 0 &&
                    nd_decode_first(&rx->inner, IKE_PT_SA, &sa_in) &&
                    sa_in.sa.proposal_count > 0 &&
                    sa_in.sa.proposals[0].protocol == IKE_PROTO_IKE;
+  if (ike_chain_find(&rx->inner, IKE_PT_SA, 0) < 0 && nd_opt_find(sa, &rx->inner, &opt_spi) &&
+      opt_spi.len == 8 && ike_chain_find_notify(&rx->inner, IKE_N_REKEY_SA) < 0)
+    ike_rekey = true;
   return ike_rekey ? nd_ike_rekey_request(e, sa, rx) : nd_ccs_child_request(e, sa, rx);
 }

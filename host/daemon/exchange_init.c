@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "rekey_opt.h"
 
 enum { COOKIE_VERSION = 1, COOKIE_LEN = 1 + 32 };
 
@@ -103,6 +104,7 @@ void nd_init_new_request(struct nd_engine *e, struct nd_rx *rx) {
   if (!sa)
     return;
   sa->spi_i = rx->msg.hdr.spi_i;
+  nd_sa_index_peer(e, sa);
   sa->local = rx->local;
   sa->remote = rx->remote;
   nd_dispatch_new(e, sa, rx);
@@ -145,9 +147,10 @@ static bool responder_select(struct nd_engine *e, struct nd_ike_sa *sa, struct n
 static int send_init_response(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx,
                               bool peer_natd) {
   union ike_payload_body body_sa, body_ke, body_nonce, natd[2], frag, sig_hashes, certreq;
+  union ike_payload_body pfs_info;
   uint8_t pub[IKE_KE_MAX_PUBLIC], hashes[2][20], hash_list[16];
   size_t pub_len = 0, n = 0;
-  struct ike_payload_out out[9];
+  struct ike_payload_out out[10];
   memset(&body_sa, 0, sizeof body_sa);
   if (!nd_selected_to_sa(&sa->ike_sel, NULL, 0, &body_sa.sa) ||
       ike_ke_public_value(sa->ke, pub, sizeof pub, &pub_len) != IKE_CRYPTO_OK)
@@ -166,6 +169,7 @@ static int send_init_response(struct nd_engine *e, struct nd_ike_sa *sa, struct 
   /* RFC 7427 4: answer the peer's hash list with ours when certificates are in play. */
   if (sa->peer_hashes && nd_auth_hash_notify(sa->conn, &sig_hashes, hash_list, sizeof hash_list))
     out[n++] = nd_out(IKE_PT_NOTIFY, &sig_hashes);
+  nd_opt_pfs_info_add(sa, true, &pfs_info, out, &n);
   if (nd_auth_certreq(sa, &certreq))
     out[n++] = nd_out(IKE_PT_CERTREQ, &certreq);
   return nd_send_response(e, sa, rx, out, n);
@@ -198,6 +202,7 @@ enum nd_hres nd_init_request(struct nd_engine *e, struct nd_ike_sa *sa, struct n
   sa->frag_ok = sa->conn->fragmentation &&
                 ike_chain_find_notify(chain, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED) >= 0;
   read_peer_hashes(sa, chain);
+  nd_opt_pfs_info_note(sa, chain);
   if (!ok || send_init_response(e, sa, rx, peer_natd) != 0)
     return ND_HR_DESTROY;
   sa->init_req = dup_bytes(rx->data, rx->len);
@@ -229,10 +234,10 @@ int nd_init_start(struct nd_engine *e, struct nd_ike_sa *sa) {
   }
   if (!sa->ni_len && !random_nonce(sa->ni, &sa->ni_len))
     return -1;
-  union ike_payload_body cookie, body_sa, body_ke, body_nonce, natd[2], frag, sig_hashes;
+  union ike_payload_body cookie, body_sa, body_ke, body_nonce, natd[2], frag, sig_hashes, pfs_info;
   uint8_t pub[IKE_KE_MAX_PUBLIC], hashes[2][20], hash_list[16];
   size_t pub_len = 0, n = 0;
-  struct ike_payload_out out[8];
+  struct ike_payload_out out[9];
   if (sa->cookie_len) { /* RFC 7296 2.6: the cookie goes first */
     nd_notify_body(&cookie, IKE_PROTO_NONE, IKE_N_COOKIE, sa->cookie, sa->cookie_len);
     out[n++] = nd_out(IKE_PT_NOTIFY, &cookie);
@@ -253,6 +258,7 @@ int nd_init_start(struct nd_engine *e, struct nd_ike_sa *sa) {
   }
   if (nd_auth_hash_notify(conn, &sig_hashes, hash_list, sizeof hash_list))
     out[n++] = nd_out(IKE_PT_NOTIFY, &sig_hashes);
+  nd_opt_pfs_info_add(sa, false, &pfs_info, out, &n);
   sa->next_mid = 0; /* a restarted IKE_SA_INIT keeps Message ID 0 */
   if (nd_send_request(e, sa, IKE_EXCH_IKE_SA_INIT, ND_REQ_IKE_SA_INIT, out, n) != 0)
     return -1;
@@ -358,6 +364,7 @@ enum nd_hres nd_init_response(struct nd_engine *e, struct nd_ike_sa *sa, struct 
   sa->frag_ok = sa->conn->fragmentation &&
                 ike_chain_find_notify(chain, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED) >= 0;
   read_peer_hashes(sa, chain);
+  nd_opt_pfs_info_note(sa, chain);
   free(sa->init_resp);
   sa->init_resp = dup_bytes(rx->data, rx->len);
   sa->init_resp_len = rx->len;

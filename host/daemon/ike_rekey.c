@@ -6,11 +6,15 @@
  * Collisions (2.8): when both peers rekey at once each ends up with two new IKE SAs; the one made
  * by the exchange with the lowest nonce is redundant and deleted by its initiator, the other
  * takes the Child SAs, and the winner's initiator deletes the old SA. A Child SA exchange in
- * progress makes an IKE rekey wait (TEMPORARY_FAILURE, 2.25). */
+ * progress makes an IKE rekey wait (TEMPORARY_FAILURE, 2.25).
+ *
+ * Optimized (rekey_opt.h): N(OPTIMIZED_REKEY) with the 8-octet SPI replaces the SA payload; the
+ * new SA keeps the old one's transforms and KE method; a refusal is retried as a regular rekey. */
 #include <openssl/crypto.h>
 #include <string.h>
 
 #include "engine_internal.h"
+#include "rekey_opt.h"
 
 enum { REDUNDANT_GRACE_MS = 60000 }; /* how long the peer may take to delete its loser SA */
 
@@ -61,6 +65,8 @@ static void inherit(struct nd_engine *e, struct nd_ike_sa *n, const struct nd_ik
   n->remote = old->remote;
   n->natt = old->natt;
   n->frag_ok = old->frag_ok;
+  n->opt_rekey = old->opt_rekey; /* negotiated in IKE_AUTH, which the new SA inherits */
+  n->pfs_info = old->pfs_info;
   n->peer_hashes = old->peer_hashes;
   n->nat_local = old->nat_local;
   n->nat_remote = old->nat_remote;
@@ -85,7 +91,7 @@ static void retire_old(struct nd_ike_sa *old, bool we_delete) {
 
 static int send_ike_rekey(struct nd_engine *e, struct nd_ike_sa *sa) {
   struct nd_ccs *c = &sa->ccs;
-  union ike_payload_body body_sa, body_nonce, body_ke;
+  union ike_payload_body body_sa, body_nonce, body_ke; /* body_sa: SA, or N(OPTIMIZED_REKEY) */
   uint8_t spi[8], pub[IKE_KE_MAX_PUBLIC];
   size_t pub_len = 0;
   ike_ke_free(c->ke);
@@ -95,14 +101,16 @@ static int send_ike_rekey(struct nd_engine *e, struct nd_ike_sa *sa) {
     return -1;
   put_be64(spi, c->ike_spi);
   memset(&body_sa, 0, sizeof body_sa);
-  if (!nd_proposals_to_sa(sa->conn->ike, sa->conn->n_ike, spi, 8, &body_sa.sa))
+  if (c->optimized)
+    nd_opt_body(sa, &body_sa, spi, 8);
+  else if (!nd_proposals_to_sa(sa->conn->ike, sa->conn->n_ike, spi, 8, &body_sa.sa))
     return -1;
   body_nonce.nonce.data = (struct wire_view){c->nonce, c->nonce_len};
   body_ke.ke = (struct ike_ke_payload){c->ke_method, {pub, pub_len}};
-  struct ike_payload_out out[3] = {nd_out(IKE_PT_SA, &body_sa), nd_out(IKE_PT_NONCE, &body_nonce),
-                                   nd_out(IKE_PT_KE, &body_ke)};
-  ND_INFO("ike#%llu (%s): rekeying the IKE SA, new SPI %016llx", (unsigned long long)sa->id,
-          sa->conn->name, (unsigned long long)c->ike_spi);
+  struct ike_payload_out out[3] = {nd_out(c->optimized ? IKE_PT_NOTIFY : IKE_PT_SA, &body_sa),
+                                   nd_out(IKE_PT_NONCE, &body_nonce), nd_out(IKE_PT_KE, &body_ke)};
+  ND_INFO("ike#%llu (%s): rekeying the IKE SA%s, new SPI %016llx", (unsigned long long)sa->id,
+          sa->conn->name, c->optimized ? " (optimized)" : "", (unsigned long long)c->ike_spi);
   return nd_send_request(e, sa, IKE_EXCH_CREATE_CHILD_SA, ND_REQ_REKEY_IKE, out, 3);
 }
 
@@ -112,10 +120,22 @@ int nd_ike_rekey_start(struct nd_engine *e, struct nd_ike_sa *sa) {
   /* The current group first: the peer accepted it once (RFC 7296 1.3.2 says SHOULD reuse). */
   sa->ccs.ke_method = sa->ike_sel.ke ? sa->ike_sel.ke
                                      : nd_proposals_first_ke(sa->conn->ike, sa->conn->n_ike);
+  sa->ccs.optimized = nd_opt_ike_eligible(sa); /* then ke_method is the one in effect */
   int rc = send_ike_rekey(e, sa);
   if (rc != 0)
     nd_ccs_clear(sa);
   return rc;
+}
+
+/* Optimized answer: N(OPTIMIZED_REKEY)(SPIr), Nr, KEr; the transforms stay those in effect. */
+static const char *accept_opt_answer(struct nd_ike_sa *sa, const struct ike_chain *in,
+                                     struct nd_selected *sel, uint64_t *spi_r) {
+  struct wire_view spi;
+  if (!nd_opt_find(sa, in, &spi) || spi.len != 8 || ike_chain_find(in, IKE_PT_SA, 0) >= 0)
+    return "no OPTIMIZED_REKEY with an 8-octet SPI (or an SA payload too)";
+  *sel = sa->ike_sel;
+  *spi_r = get_be64(spi.ptr);
+  return NULL;
 }
 
 /* The answer: SA (one IKE proposal with the responder's new SPI), Nr, KEr. NULL or why not. */
@@ -123,13 +143,21 @@ static const char *accept_ike_answer(struct nd_ike_sa *sa, const struct ike_chai
                                      struct nd_selected *sel, uint64_t *spi_r,
                                      union ike_payload_body *nonce, struct ike_secret *shared) {
   union ike_payload_body sa_in, ke;
-  if (!nd_decode_first(in, IKE_PT_SA, &sa_in) || !nd_decode_first(in, IKE_PT_NONCE, nonce) ||
+  if (sa->ccs.optimized) {
+    const char *why = accept_opt_answer(sa, in, sel, spi_r);
+    if (why)
+      return why;
+  }
+  if ((!sa->ccs.optimized && !nd_decode_first(in, IKE_PT_SA, &sa_in)) ||
+      !nd_decode_first(in, IKE_PT_NONCE, nonce) ||
       !nd_decode_first(in, IKE_PT_KE, &ke))
     return "SA, Nr or KEr missing";
-  if (!nd_proposal_check_answer(sa->conn->ike, sa->conn->n_ike, &sa_in.sa, false, sel) ||
-      sa_in.sa.proposals[0].spi.len != 8)
+  if (!sa->ccs.optimized &&
+      (!nd_proposal_check_answer(sa->conn->ike, sa->conn->n_ike, &sa_in.sa, false, sel) ||
+       sa_in.sa.proposals[0].spi.len != 8))
     return "the answer is not something we proposed";
-  *spi_r = get_be64(sa_in.sa.proposals[0].spi.ptr);
+  if (!sa->ccs.optimized)
+    *spi_r = get_be64(sa_in.sa.proposals[0].spi.ptr);
   if (sel->ke != sa->ccs.ke_method || ke.ke.ke_method != sa->ccs.ke_method || *spi_r == 0)
     return "KE method or SPI not acceptable";
   if (ike_ke_finish(sa->ccs.ke, ike_bytes_of(ke.ke.data.ptr, ke.ke.data.len), shared) !=
@@ -158,6 +186,7 @@ static struct nd_ike_sa *initiator_new_sa(struct nd_engine *e, struct nd_ike_sa 
     return NULL;
   }
   inherit(e, n, old);
+  e->stats.rekey_ike_initiated++;
   return n;
 }
 
@@ -166,6 +195,13 @@ static void ike_rekey_failed(struct nd_engine *e, struct nd_ike_sa *sa,
                              const struct ike_chain *in) {
   uint16_t error = nd_first_error_notify(in);
   struct wire_view data;
+  if (sa->ccs.optimized && nd_opt_refusal_retries_regular(error)) {
+    ND_INFO("ike#%llu: optimized IKE SA rekey refused (%s), rekeying regularly",
+            (unsigned long long)sa->id, ike_notify_name(error));
+    sa->ccs.optimized = false;
+    if (send_ike_rekey(e, sa) == 0)
+      return;
+  }
   if (error == IKE_N_INVALID_KE_PAYLOAD && nd_notify_data(in, error, &data) && data.len == 2) {
     uint16_t wanted = (uint16_t)(data.ptr[0] << 8 | data.ptr[1]);
     if (wanted != sa->ccs.ke_method && sa->ccs.ke_retries < 2 &&
@@ -190,7 +226,9 @@ static void ike_rekey_failed(struct nd_engine *e, struct nd_ike_sa *sa,
 
 enum nd_hres nd_ike_rekey_response(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx) {
   nd_request_done(sa);
-  if (ike_chain_find(&rx->inner, IKE_PT_SA, 0) < 0) {
+  bool refused = sa->ccs.optimized ? nd_first_error_notify(&rx->inner) != 0
+                                   : ike_chain_find(&rx->inner, IKE_PT_SA, 0) < 0;
+  if (refused) {
     ike_rekey_failed(e, sa, &rx->inner);
     return ND_HR_STAY;
   }
@@ -246,18 +284,40 @@ static uint64_t proposal_spi(const struct ike_sa_payload *sa_in, uint8_t number)
   return 0;
 }
 
-/* Checks the request; 0 or the notify to refuse with (group set for INVALID_KE_PAYLOAD). */
-static uint16_t check_ike_request(struct nd_ike_sa *sa, const struct ike_chain *in,
-                                  struct nd_selected *sel, uint64_t *spi_i, uint8_t group[2]) {
-  union ike_payload_body sa_in, ke, nonce;
-  if (sa->state == ND_IKE_REKEYED || sa->successor_id || nd_ike_child_exchange_active(sa))
-    return IKE_N_TEMPORARY_FAILURE; /* 2.25: finish what is going on first */
-  if (!nd_decode_first(in, IKE_PT_SA, &sa_in) || !nd_decode_first(in, IKE_PT_NONCE, &nonce) ||
-      !nd_decode_first(in, IKE_PT_KE, &ke))
-    return IKE_N_INVALID_SYNTAX; /* KE is mandatory for an IKE rekey (1.3.2) */
+/* The selection and the peer's SPI of the request: from its SA payload, or (optimized) the
+ * selection in effect and the SPI in N(OPTIMIZED_REKEY). 0 or the notify to refuse with. */
+static uint16_t ike_request_selection(struct nd_ike_sa *sa, const struct ike_chain *in,
+                                      bool optimized, struct nd_selected *sel, uint64_t *spi_i) {
+  union ike_payload_body sa_in;
+  struct wire_view spi;
+  if (optimized) {
+    if (!nd_opt_ike_eligible(sa))
+      return IKE_N_NO_PROPOSAL_CHOSEN; /* not negotiated: the peer retries regularly */
+    nd_opt_find(sa, in, &spi);
+    *sel = sa->ike_sel;
+    *spi_i = get_be64(spi.ptr);
+    return 0;
+  }
+  if (!nd_decode_first(in, IKE_PT_SA, &sa_in))
+    return IKE_N_INVALID_SYNTAX;
   if (!nd_proposal_select(sa->conn->ike, sa->conn->n_ike, &sa_in.sa, false, sel))
     return IKE_N_NO_PROPOSAL_CHOSEN;
   *spi_i = proposal_spi(&sa_in.sa, sel->proposal_number);
+  return 0;
+}
+
+/* Checks the request; 0 or the notify to refuse with (group set for INVALID_KE_PAYLOAD). */
+static uint16_t check_ike_request(struct nd_ike_sa *sa, const struct ike_chain *in,
+                                  bool optimized, struct nd_selected *sel, uint64_t *spi_i,
+                                  uint8_t group[2]) {
+  union ike_payload_body ke, nonce;
+  if (sa->state == ND_IKE_REKEYED || sa->successor_id || nd_ike_child_exchange_active(sa))
+    return IKE_N_TEMPORARY_FAILURE; /* 2.25: finish what is going on first */
+  if (!nd_decode_first(in, IKE_PT_NONCE, &nonce) || !nd_decode_first(in, IKE_PT_KE, &ke))
+    return IKE_N_INVALID_SYNTAX; /* KE is mandatory for an IKE rekey (1.3.2) */
+  uint16_t error = ike_request_selection(sa, in, optimized, sel, spi_i);
+  if (error)
+    return error;
   if (*spi_i == 0)
     return IKE_N_INVALID_SYNTAX;
   if (ke.ke.ke_method != sel->ke) {
@@ -297,23 +357,27 @@ static struct nd_ike_sa *responder_new_sa(struct nd_engine *e, struct nd_ike_sa 
     return NULL;
   }
   inherit(e, n, old);
+  e->stats.rekey_ike_responded++;
   return n;
 }
 
 static int send_ike_answer(struct nd_engine *e, struct nd_ike_sa *old, struct nd_rx *rx,
-                           const struct nd_ike_sa *n, const struct ike_ke *ke) {
-  union ike_payload_body body_sa, body_nonce, body_ke;
+                           const struct nd_ike_sa *n, const struct ike_ke *ke, bool optimized) {
+  union ike_payload_body body_sa, body_nonce, body_ke; /* body_sa: SA, or N(OPTIMIZED_REKEY) */
   uint8_t spi[8], pub[IKE_KE_MAX_PUBLIC];
   size_t pub_len = 0;
   put_be64(spi, n->spi_r);
   memset(&body_sa, 0, sizeof body_sa);
-  if (!nd_selected_to_sa(&n->ike_sel, spi, 8, &body_sa.sa) ||
-      ike_ke_public_value(ke, pub, sizeof pub, &pub_len) != IKE_CRYPTO_OK)
+  if (optimized)
+    nd_opt_body(old, &body_sa, spi, 8);
+  else if (!nd_selected_to_sa(&n->ike_sel, spi, 8, &body_sa.sa))
+    return -1;
+  if (ike_ke_public_value(ke, pub, sizeof pub, &pub_len) != IKE_CRYPTO_OK)
     return -1;
   body_nonce.nonce.data = (struct wire_view){n->nr, n->nr_len};
   body_ke.ke = (struct ike_ke_payload){n->ke_method, {pub, pub_len}};
-  struct ike_payload_out out[3] = {nd_out(IKE_PT_SA, &body_sa), nd_out(IKE_PT_NONCE, &body_nonce),
-                                   nd_out(IKE_PT_KE, &body_ke)};
+  struct ike_payload_out out[3] = {nd_out(optimized ? IKE_PT_NOTIFY : IKE_PT_SA, &body_sa),
+                                   nd_out(IKE_PT_NONCE, &body_nonce), nd_out(IKE_PT_KE, &body_ke)};
   return nd_send_response(e, old, rx, out, 3);
 }
 
@@ -321,7 +385,10 @@ enum nd_hres nd_ike_rekey_request(struct nd_engine *e, struct nd_ike_sa *sa, str
   struct nd_selected sel;
   uint64_t spi_i = 0;
   uint8_t group[2];
-  uint16_t error = check_ike_request(sa, &rx->inner, &sel, &spi_i, group);
+  struct wire_view opt_spi;
+  bool optimized = ike_chain_find(&rx->inner, IKE_PT_SA, 0) < 0 &&
+                   nd_opt_find(sa, &rx->inner, &opt_spi) && opt_spi.len == 8;
+  uint16_t error = check_ike_request(sa, &rx->inner, optimized, &sel, &spi_i, group);
   struct ike_ke *ke = NULL;
   struct nd_ike_sa *n = error ? NULL : responder_new_sa(e, sa, &rx->inner, &sel, spi_i, &ke);
   if (!error && !n)
@@ -332,7 +399,7 @@ enum nd_hres nd_ike_rekey_request(struct nd_engine *e, struct nd_ike_sa *sa, str
                   error == IKE_N_INVALID_KE_PAYLOAD ? 2 : 0);
     return ND_HR_STAY;
   }
-  int rc = send_ike_answer(e, sa, rx, n, ke);
+  int rc = send_ike_answer(e, sa, rx, n, ke, optimized);
   ike_ke_free(ke);
   if (rc != 0) {
     nd_sa_destroy(e, n, "cannot answer the IKE SA rekey");

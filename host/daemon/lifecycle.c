@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "reauth.h"
 
 enum {
   BACKOFF_BASE_MS = 1000,
@@ -70,6 +71,13 @@ void nd_life_ike_start(struct nd_engine *e, struct nd_ike_sa *sa) {
   if (soft_ms)
     soft_ms -= random_below(soft_ms / 10 + 1);
   sa->rekey_at_ms = soft_ms ? e->now_ms + soft_ms : 0;
+  /* Reauthentication (reauth.c) needs a side that can reach the peer (not %any). */
+  uint64_t reauth_ms = (uint64_t)sa->conn->reauth_time_s * 1000;
+  if (reauth_ms && sa->conn->remote_addr.family != 0)
+    reauth_ms -= random_below(reauth_ms / 10 + 1);
+  else
+    reauth_ms = 0;
+  sa->reauth_at_ms = reauth_ms ? e->now_ms + reauth_ms : 0;
 }
 
 static struct nd_child_sa *successor_of(struct nd_ike_sa *sa, const struct nd_child_sa *old) {
@@ -169,6 +177,7 @@ void nd_life_tick(struct nd_engine *e, struct nd_ike_sa *sa) {
   reap_drained(e, sa);
   if (sa->state != ND_IKE_ESTABLISHED)
     return;
+  nd_reauth_tick(e, sa);
   if ((sa->rekey_at_ms && e->now_ms >= sa->rekey_at_ms) ||
       (sa->ike_retry_at_ms && e->now_ms >= sa->ike_retry_at_ms)) {
     sa->rekey_at_ms = sa->ike_retry_at_ms = 0;
@@ -201,6 +210,7 @@ uint64_t nd_life_next_timer(const struct nd_engine *e, const struct nd_ike_sa *s
   if (sa->state == ND_IKE_ESTABLISHED) {
     next = earlier(next, sa->rekey_at_ms);
     next = earlier(next, sa->ike_retry_at_ms);
+    next = earlier(next, sa->reauth_at_ms);
   }
   return next;
 }
@@ -278,6 +288,8 @@ bool nd_life_run_queued(struct nd_engine *e, struct nd_ike_sa *sa) {
       return send_child_delete(e, sa, &sa->children[i]) == 0;
   if (sa->state != ND_IKE_ESTABLISHED)
     return false;
+  if (nd_reauth_run(e, sa))
+    return true;
   if (sa->pending & ND_PENDING_REKEY_IKE) {
     sa->pending &= ~(unsigned)ND_PENDING_REKEY_IKE;
     return nd_ike_rekey_start(e, sa) == 0;

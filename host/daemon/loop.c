@@ -24,6 +24,9 @@
 
 enum { TAG_IKE = 1, TAG_CONTROL = 2, TAG_CLIENT = 3, TAG_SIGNAL = 4, TAG_DATAPATH = 5 };
 enum { BATCH = 16, MAX_DATAGRAM = 65535, NON_ESP_MARKER = 4, SOCKET_BUFFER = 4 << 20 };
+/* recvmmsg batches taken per readiness event: enough to empty a burst in one wake-up, bounded
+ * so timers and the control socket still get their turn under a flood. */
+enum { BATCHES_PER_EVENT = 8 };
 
 static uint64_t tag(uint32_t type, uint32_t index) {
   return (uint64_t)type << 32 | index;
@@ -48,9 +51,13 @@ static int open_udp(int family, uint16_t port) {
     return -1;
   int one = 1, size = SOCKET_BUFFER;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  /* Bursts of handshakes must not be lost in our own socket buffer. */
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  /* Bursts of handshakes must not be lost in our own socket buffer. Plain SO_RCVBUF is capped
+   * at net.core.rmem_max (often 208 KiB, a few hundred requests); as root the FORCE variants
+   * get the size we ask for. */
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   struct sockaddr_storage ss = {0};
   socklen_t len;
   if (family == AF_INET) {
@@ -72,12 +79,6 @@ static int open_udp(int family, uint16_t port) {
     return -1;
   }
   return fd;
-}
-
-static int socket_family(int fd) {
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
-  return getsockname(fd, (struct sockaddr *)&ss, &len) == 0 ? ss.ss_family : AF_UNSPEC;
 }
 
 /* ---- host datapath (HAL devices with datapath I/O) ------------------------------------------ */
@@ -157,6 +158,7 @@ int nd_daemon_open_sockets(struct nd_daemon *d, uint16_t ike_port, uint16_t natt
         return -1;
       }
       d->ike_ports[d->n_ike_fds] = ports[p];
+      d->ike_families[d->n_ike_fds] = families[f];
       d->ike_fds[d->n_ike_fds] = fd;
       if (watch(d, fd, tag(TAG_IKE, (uint32_t)d->n_ike_fds)) != 0)
         return -1;
@@ -170,7 +172,7 @@ static int ike_send(void *ctx, const struct nd_addr *local, const struct nd_addr
   struct nd_daemon *d = ctx;
   int fd = -1;
   for (int i = 0; i < d->n_ike_fds && fd < 0; i++)
-    if (d->ike_ports[i] == local->port && socket_family(d->ike_fds[i]) == local->family)
+    if (d->ike_ports[i] == local->port && d->ike_families[i] == local->family)
       fd = d->ike_fds[i];
   if (fd < 0)
     return -1;
@@ -270,7 +272,8 @@ static void deliver(struct nd_daemon *d, uint16_t port, const struct nd_addr *lo
   nd_engine_receive(d->engine, nd_now_ms(), local, remote, data, len);
 }
 
-static void on_ike_socket(struct nd_daemon *d, int index) {
+/* One recvmmsg batch from the socket; returns the number of datagrams handled. */
+static int receive_batch(struct nd_daemon *d, int index) {
   static uint8_t bufs[BATCH][MAX_DATAGRAM];
   static struct sockaddr_storage from[BATCH];
   static union {
@@ -279,7 +282,7 @@ static void on_ike_socket(struct nd_daemon *d, int index) {
   } controls[BATCH];
   struct mmsghdr msgs[BATCH];
   struct iovec iovs[BATCH];
-  int fd = d->ike_fds[index], family = socket_family(fd);
+  int fd = d->ike_fds[index], family = d->ike_families[index];
   for (int i = 0; i < BATCH; i++) {
     iovs[i] = (struct iovec){bufs[i], MAX_DATAGRAM};
     msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i], .msg_namelen = sizeof from[i],
@@ -294,6 +297,13 @@ static void on_ike_socket(struct nd_daemon *d, int index) {
     local_address(&msgs[i].msg_hdr, family, d->ike_ports[index], &local);
     deliver(d, d->ike_ports[index], &local, &remote, bufs[i], msgs[i].msg_len);
   }
+  return n;
+}
+
+static void on_ike_socket(struct nd_daemon *d, int index) {
+  for (int round = 0; round < BATCHES_PER_EVENT; round++)
+    if (receive_batch(d, index) < BATCH)
+      break;
 }
 
 /* ---- control socket ------------------------------------------------------------------------- */

@@ -14,6 +14,9 @@
 
 #include "daemon.h"
 #include "log.h"
+#ifdef NICSEC_WITH_SIM_BACKEND
+#include "sim_backend.h"
+#endif
 
 #define DEFAULT_CONTROL "/run/nicsec/nicsecd.sock"
 
@@ -76,8 +79,20 @@ static int parse_args(int argc, char **argv, struct nd_daemon *d) {
   return 0;
 }
 
+/* Backends outside the HAL core: the Verilated NIC ("sim") exists only in builds with the RTL
+ * simulation, so a build without Verilator still has a daemon (soft, xfrm, mlx5). */
+static enum nicsec_hal_err register_backends(void) {
+#ifdef NICSEC_WITH_SIM_BACKEND
+  return nicsec_hal_sim_register();
+#else
+  return NICSEC_HAL_OK;
+#endif
+}
+
 static int open_hal(struct nd_daemon *d, const struct nd_config *cfg) {
-  enum nicsec_hal_err rc = nicsec_hal_open(cfg->hal.backend, cfg->hal.args, &d->hal);
+  enum nicsec_hal_err rc = register_backends();
+  if (rc == NICSEC_HAL_OK)
+    rc = nicsec_hal_open(cfg->hal.backend, cfg->hal.args, &d->hal);
   if (rc != NICSEC_HAL_OK) {
     fprintf(stderr, "nicsecd: %s: hal backend '%s': %s\n", d->config_path, cfg->hal.backend,
             nicsec_hal_strerror(rc));

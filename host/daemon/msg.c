@@ -41,6 +41,14 @@ uint16_t nd_first_error_notify(const struct ike_chain *chain) {
   return 0;
 }
 
+/* Error notifies we send, for the metrics (retransmissions resend built datagrams: once). */
+static void count_sent_notifies(struct nd_engine *e, const struct ike_payload_out *payloads,
+                                size_t count) {
+  for (size_t i = 0; i < count; i++)
+    if (payloads[i].type == IKE_PT_NOTIFY && payloads[i].body)
+      nd_stats_notify(e->stats.notify_sent, payloads[i].body->notify.type);
+}
+
 int nd_send_raw(struct nd_engine *e, const struct nd_addr *local, const struct nd_addr *remote,
                 const uint8_t *msg, size_t len) {
   e->stats.tx++;
@@ -57,6 +65,7 @@ static void log_build_error(const char *what, const struct ike_error *err) {
 static int build_clear(struct nd_engine *e, const struct ike_header *hdr,
                        const struct ike_payload_out *payloads, size_t count,
                        struct nd_datagrams *out) {
+  count_sent_notifies(e, payloads, count);
   struct wire_writer w;
   struct ike_build_info info;
   struct ike_error err;
@@ -78,6 +87,7 @@ static int build_clear(struct nd_engine *e, const struct ike_header *hdr,
 static int build_protected(struct nd_engine *e, struct nd_ike_sa *sa, const struct ike_header *hdr,
                            const struct ike_payload_out *payloads, size_t count,
                            struct nd_datagrams *out) {
+  count_sent_notifies(e, payloads, count);
   struct wire_writer w;
   struct ike_build_info info;
   struct ike_error err;
@@ -194,12 +204,17 @@ bool nd_retransmit_due(struct nd_engine *e, struct nd_ike_sa *sa) {
 }
 
 /* RFC 7296 2.21.1/2.21.2: an authenticated request that does not parse is answered with
- * INVALID_SYNTAX; during IKE_AUTH that also ends the IKE SA. */
-static void answer_invalid_syntax(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx) {
+ * INVALID_SYNTAX, or UNSUPPORTED_CRITICAL_PAYLOAD naming the payload type (2.5); during IKE_AUTH
+ * that also ends the IKE SA. */
+static void answer_invalid_syntax(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx,
+                                  const struct ike_error *err) {
   if (ike_header_is_response(&rx->msg.hdr))
     return;
   union ike_payload_body n;
-  nd_notify_body(&n, IKE_PROTO_NONE, IKE_N_INVALID_SYNTAX, NULL, 0);
+  if (err->code == IKE_ERR_UNSUPPORTED_CRITICAL)
+    nd_notify_body(&n, IKE_PROTO_NONE, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &err->payload_type, 1);
+  else
+    nd_notify_body(&n, IKE_PROTO_NONE, IKE_N_INVALID_SYNTAX, NULL, 0);
   struct ike_payload_out out = nd_out(IKE_PT_NOTIFY, &n);
   nd_send_response(e, sa, rx, &out, 1);
   if (rx->msg.hdr.exchange == IKE_EXCH_IKE_AUTH)
@@ -220,7 +235,7 @@ bool nd_parse_inner(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx,
           ike_exchange_name(rx->msg.hdr.exchange),
           ike_header_is_response(&rx->msg.hdr) ? "response" : "request", text);
   e->stats.invalid++;
-  answer_invalid_syntax(e, sa, rx);
+  answer_invalid_syntax(e, sa, rx, &err);
   return false;
 }
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rekey_opt.h"
+
 static char cfg_text[2][4096];
 
 static void make_config(int side, const struct rk_cfg *cfg) {
@@ -30,6 +32,7 @@ static void make_config(int side, const struct rk_cfg *cfg) {
            "    local_addr: %s\n"
            "    remote_addr: %s\n"
            "    proposals: [%s]\n"
+           "%s"
            "    local: { id: %s }\n"
            "    remote: { id: %s }\n"
            "    children:\n"
@@ -41,7 +44,8 @@ static void make_config(int side, const struct rk_cfg *cfg) {
            "secrets:\n"
            "  - ids: [left@example.test, right@example.test]\n"
            "    secret: \"a pre-shared key of some length\"\n",
-           RK_DRAIN_MS, me, peer, cfg->ike ? cfg->ike : "aes256gcm16-prfsha256-x25519", my_id,
+           RK_DRAIN_MS, me, peer, cfg->ike ? cfg->ike : "aes256gcm16-prfsha256-x25519",
+           cfg->conn_extra[side] ? cfg->conn_extra[side] : "", my_id,
            peer_id, my_net, peer_net, cfg->esp[side] ? cfg->esp[side] : "aes256gcm16",
            cfg->child_extra[side] ? cfg->child_extra[side] : "");
 }
@@ -63,6 +67,9 @@ void rk_action(struct harness *h, char op, int side) {
   switch (op) {
   case 'R':
     rc = nd_engine_rekey_child(e, h->now, "peer", "net", err, sizeof err);
+    break;
+  case 'G':
+    rc = nd_engine_rekey_child_regular(e, h->now, "peer", "net", err, sizeof err);
     break;
   case 'I':
     rc = nd_engine_rekey_ike(e, h->now, "peer", err, sizeof err);

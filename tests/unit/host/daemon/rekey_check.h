@@ -15,6 +15,7 @@ struct rk_cfg {
   const char *esp[2];         /* ESP proposals per side (default aes256gcm16) */
   const char *child_extra[2]; /* extra YAML lines inside the child (lifetimes), 8 spaces */
   const char *ike;            /* IKE proposal (default aes256gcm16-prfsha256-x25519) */
+  const char *conn_extra[2];  /* extra YAML lines inside the connection, 4 spaces */
 };
 
 /* Brings up the IKE SA and its Child SA (side 0 initiates). */
@@ -24,6 +25,7 @@ void rk_setup(struct harness *h, const struct rk_cfg *cfg);
  *   d<i>  deliver the i-th queued message     x<i>  drop it     u<i>  deliver a duplicate
  *   t     advance the clock by 1.1 s (retransmissions, drains)
  *   R<s>  side s rekeys the Child SA          I<s>  side s rekeys the IKE SA
+ *   G<s>  side s rekeys the Child SA regularly (never optimized)
  *   D<s>  side s deletes the Child SA         *     deliver everything in order
  * After every delivery the no-black-hole invariant is checked unless `deleting`. */
 void rk_script(struct harness *h, const char *script, bool deleting);

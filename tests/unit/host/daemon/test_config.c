@@ -93,11 +93,9 @@ static void test_good_config(void **state) {
   nd_config_free(&cfg);
 }
 
-/* Replaces line `line` (1-based) of the good file by `text` and expects a load error at
- * expect_line whose field contains expect_field and whose message contains expect_msg. */
-static void expect_error(unsigned line, const char *text, unsigned expect_line,
-                         const char *expect_field, const char *expect_msg) {
-  char buf[4096] = "";
+/* The good file with line `line` (1-based) replaced by `text`, in buf (4096 octets). */
+static void substitute(unsigned line, const char *text, char *buf) {
+  buf[0] = '\0';
   const char *p = good;
   for (unsigned n = 1; *p; n++) {
     const char *end = strchr(p, '\n');
@@ -108,6 +106,14 @@ static void expect_error(unsigned line, const char *text, unsigned expect_line,
       strncat(buf, p, len);
     p += len;
   }
+}
+
+/* Replaces line `line` (1-based) of the good file by `text` and expects a load error at
+ * expect_line whose field contains expect_field and whose message contains expect_msg. */
+static void expect_error(unsigned line, const char *text, unsigned expect_line,
+                         const char *expect_field, const char *expect_msg) {
+  char buf[4096];
+  substitute(line, text, buf);
   struct nd_config cfg;
   struct nd_config_error err;
   assert_int_equal(nd_config_load_text("bad.yaml", buf, strlen(buf), &cfg, &err), -1);
@@ -189,6 +195,35 @@ static void test_bad_secret(void **state) {
   expect_error(30, "  - secret: 0x0g\n", 30, "secrets[1].secret", "hex");
 }
 
+/* Optimized rekeys and child-pfs-info: off unless asked for; the draft notify types default to
+ * the private-use values and must stay private-use status types, distinct. */
+static void test_optimized_rekey_fields(void **state) {
+  (void)state;
+  struct nd_config cfg;
+  struct nd_config_error err;
+  assert_int_equal(nd_config_load_text("good.yaml", good, strlen(good), &cfg, &err), 0);
+  assert_false(cfg.conns[0].optimized_rekey);
+  assert_false(cfg.conns[0].child_pfs_info);
+  assert_int_equal(cfg.daemon.notify_optimized_rekey_supported, 50400);
+  assert_int_equal(cfg.daemon.notify_optimized_rekey, 50401);
+  assert_int_equal(cfg.daemon.notify_child_pfs_info_supported, 50600);
+  nd_config_free(&cfg);
+  char buf[4096], text[4200];
+  substitute(3, "  notify_optimized_rekey: 61234\n", buf);
+  const char *encap = strstr(buf, "    encap: true\n");
+  assert_non_null(encap);
+  snprintf(text, sizeof text, "%.*s    optimized_rekey: true\n    child_pfs_info: true\n%s",
+           (int)(encap - buf), buf, encap);
+  assert_int_equal(nd_config_load_text("opt.yaml", text, strlen(text), &cfg, &err), 0);
+  assert_true(cfg.conns[0].optimized_rekey);
+  assert_true(cfg.conns[0].child_pfs_info);
+  assert_false(cfg.conns[1].optimized_rekey);
+  assert_int_equal(cfg.daemon.notify_optimized_rekey, 61234);
+  nd_config_free(&cfg);
+  expect_error(3, "  notify_optimized_rekey: 16393\n", 1, "daemon", "private-use");
+  expect_error(3, "  notify_optimized_rekey: 50400\n", 1, "daemon", "distinct");
+}
+
 static void test_missing_file(void **state) {
   (void)state;
   struct nd_config cfg;
@@ -208,7 +243,7 @@ int main(void) {
       cmocka_unit_test(test_duplicate_name),   cmocka_unit_test(test_missing_required),
       cmocka_unit_test(test_syntax_error),     cmocka_unit_test(test_bad_secret),
       cmocka_unit_test(test_schema_error_in_second_entry),
-      cmocka_unit_test(test_missing_file),
+      cmocka_unit_test(test_missing_file),   cmocka_unit_test(test_optimized_rekey_fields),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,7 +64,8 @@ static void assert_no_keys(const json_t *v) {
   size_t i;
   if (json_is_object(v)) {
     json_object_foreach((json_t *)v, name, child) {
-      if (strstr(name, "key") || strstr(name, "secret"))
+      /* "rekey" (how a Child SA was made) is the one harmless name with "key" in it */
+      if ((strstr(name, "key") && strcmp(name, "rekey") != 0) || strstr(name, "secret"))
         fail_msg("listing has a field named %s", name);
       assert_no_keys(child);
     }

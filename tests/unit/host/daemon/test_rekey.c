@@ -15,11 +15,11 @@
 static const char *const PFS = "aes256gcm16-x25519";
 
 static struct rk_cfg plain_cfg(void) {
-  return (struct rk_cfg){{NULL, NULL}, {NULL, NULL}, NULL};
+  return (struct rk_cfg){{NULL, NULL}, {NULL, NULL}, NULL, {NULL, NULL}};
 }
 
 static struct rk_cfg pfs_cfg(void) {
-  return (struct rk_cfg){{PFS, PFS}, {NULL, NULL}, NULL};
+  return (struct rk_cfg){{PFS, PFS}, {NULL, NULL}, NULL, {NULL, NULL}};
 }
 
 /* One rekey with a script; the SPIs must change and the end state be clean. */
@@ -86,7 +86,7 @@ static void test_child_rekey_lost_and_duplicated(void **state) {
 /* Side 0 wants x25519 first, side 1 only accepts ecp256: INVALID_KE_PAYLOAD, then a retry. */
 static void test_child_rekey_invalid_ke(void **state) {
   (void)state;
-  struct rk_cfg c = {{"aes256gcm16-x25519-ecp256", "aes256gcm16-ecp256"}, {NULL, NULL}, NULL};
+  struct rk_cfg c = {{"aes256gcm16-x25519-ecp256", "aes256gcm16-ecp256"}, {NULL, NULL}, NULL, {NULL, NULL}};
   struct harness h;
   rk_setup(&h, &c);
   rk_script(&h, "R0 d0", false);
@@ -142,7 +142,7 @@ static void test_create_second_child(void **state) {
 static void test_rekey_refused_keeps_old(void **state) {
   (void)state;
   struct harness h;
-  struct rk_cfg c = {{PFS, NULL}, {NULL, NULL}, NULL};
+  struct rk_cfg c = {{PFS, NULL}, {NULL, NULL}, NULL, {NULL, NULL}};
   rk_setup(&h, &c);
   unsigned in0, out0, in1, out1;
   rk_child_spis(&h, &in0, &out0);
@@ -202,7 +202,7 @@ static void advance_running(struct harness *h, uint64_t until, size_t children) 
 static void test_lifetime_rekeys(void **state) {
   (void)state;
   const char *life = "        rekey_time: 10\n        life_time: 20\n        rand_time: 2\n";
-  struct rk_cfg c = {{PFS, PFS}, {life, life}, NULL};
+  struct rk_cfg c = {{PFS, PFS}, {life, life}, NULL, {NULL, NULL}};
   struct harness h;
   rk_setup(&h, &c);
   unsigned first_in, first_out, in, out;
@@ -231,7 +231,7 @@ static void test_lifetime_rekeys(void **state) {
 static void test_lifetime_rekey_at_settle_horizon(void **state) {
   (void)state;
   const char *life = "        rekey_time: 10\n        life_time: 20\n        rand_time: 0\n";
-  struct rk_cfg c = {{PFS, PFS}, {life, NULL}, NULL};
+  struct rk_cfg c = {{PFS, PFS}, {life, NULL}, NULL, {NULL, NULL}};
   struct harness h;
   rk_setup(&h, &c);
   unsigned in0, out0, in1, out1;
@@ -256,7 +256,7 @@ static void test_lifetime_rekey_at_settle_horizon(void **state) {
 static void test_lifetime_rekey_collisions(void **state) {
   (void)state;
   const char *life = "        rekey_time: 10\n        life_time: 20\n        rand_time: 0\n";
-  struct rk_cfg c = {{PFS, PFS}, {life, life}, NULL};
+  struct rk_cfg c = {{PFS, PFS}, {life, life}, NULL, {NULL, NULL}};
   struct harness h;
   rk_setup(&h, &c);
   uint64_t start = h.now;
@@ -276,7 +276,7 @@ static void test_lifetime_rekey_collisions(void **state) {
 /* Hard lifetime without a rekey: the SA leaves the HAL, then the peer is told. */
 static void test_hard_lifetime_deletes(void **state) {
   (void)state;
-  struct rk_cfg c = {{NULL, NULL}, {"        rekey_time: 0\n        life_time: 5\n", NULL}, NULL};
+  struct rk_cfg c = {{NULL, NULL}, {"        rekey_time: 0\n        life_time: 5\n", NULL}, NULL, {NULL, NULL}};
   struct harness h;
   rk_setup(&h, &c);
   h_advance(&h, h.now + 5000);
@@ -294,7 +294,7 @@ static void test_hard_lifetime_deletes(void **state) {
 static void test_hal_limit_events(void **state) {
   (void)state;
   const char *limits = "        rekey_packets: 1000\n        life_packets: 2000\n";
-  struct rk_cfg c = {{NULL, NULL}, {limits, NULL}, NULL};
+  struct rk_cfg c = {{NULL, NULL}, {limits, NULL}, NULL, {NULL, NULL}};
   struct harness h;
   rk_setup(&h, &c);
   const struct rec_entry *out[4];

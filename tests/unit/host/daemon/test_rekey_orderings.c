@@ -24,6 +24,7 @@ struct family {
   unsigned branch, depth; /* choose among the first `branch` queued messages, `depth` times */
   bool pfs;
   bool ike_changes;       /* the IKE SA must have new SPIs at the end */
+  bool optimized;         /* both peers use optimized rekeys and child-pfs-info */
 };
 
 static size_t leaves;
@@ -32,7 +33,8 @@ static size_t leaves;
 static size_t replay(struct harness *h, const struct family *f, const unsigned *choice, size_t n,
                      unsigned long long *ike_before) {
   const char *esp = f->pfs ? "aes256gcm16-x25519" : NULL;
-  struct rk_cfg cfg = {{esp, esp}, {NULL, NULL}, NULL};
+  const char *opt = f->optimized ? "    optimized_rekey: true\n    child_pfs_info: true\n" : NULL;
+  struct rk_cfg cfg = {{esp, esp}, {NULL, NULL}, NULL, {opt, opt}};
   rk_setup(h, &cfg);
   *ike_before = rk_ike_spi_i(h);
   rk_script(h, f->start, f->deleting);
@@ -83,17 +85,27 @@ static size_t run_family(const struct family *f) {
 }
 
 static const struct family child_families[] = {
-    {"simultaneous Child SA rekeys", "R0 R1", 1, false, 2, 6, false, false},
-    {"simultaneous Child SA rekeys, PFS", "R0 R1", 1, false, 2, 5, true, false},
-    {"Child SA rekey vs. the peer's delete", "R0 D1", 0, true, 2, 5, false, false},
-    {"delete vs. the peer's rekey", "D0 R1", 0, true, 2, 5, true, false},
+    {"simultaneous Child SA rekeys", "R0 R1", 1, false, 2, 6, false, false, false},
+    {"simultaneous Child SA rekeys, PFS", "R0 R1", 1, false, 2, 5, true, false, false},
+    {"Child SA rekey vs. the peer's delete", "R0 D1", 0, true, 2, 5, false, false, false},
+    {"delete vs. the peer's rekey", "D0 R1", 0, true, 2, 5, true, false, false},
+};
+
+/* draft-ietf-ipsecme-ikev2-sa-ts-payloads-opt: collisions resolve as for regular rekeys. */
+static const struct family optimized_families[] = {
+    {"simultaneous optimized Child SA rekeys", "R0 R1", 1, false, 2, 5, false, false, true},
+    {"optimized Child SA rekeys, PFS", "R0 R1", 1, false, 2, 4, true, false, true},
+    {"optimized vs. regular Child SA rekey", "R0 G1", 1, false, 2, 5, true, false, true},
+    {"optimized Child SA rekey vs. delete", "R0 D1", 0, true, 2, 4, false, false, true},
+    {"simultaneous optimized IKE SA rekeys", "I0 I1", 1, false, 2, 5, false, true, true},
+    {"optimized IKE SA rekey vs. Child SA rekey", "I0 R1", 1, false, 2, 4, true, true, true},
 };
 
 static const struct family ike_families[] = {
-    {"simultaneous IKE SA rekeys", "I0 I1", 1, false, 2, 6, false, true},
-    {"IKE SA rekey vs. Child SA rekey", "I0 R1", 1, false, 2, 5, true, true},
-    {"Child SA rekey vs. IKE SA rekey", "R0 I1", 1, false, 2, 5, false, false},
-    {"IKE SA rekey vs. Child SA delete", "I0 D1", 0, true, 2, 5, false, false},
+    {"simultaneous IKE SA rekeys", "I0 I1", 1, false, 2, 6, false, true, false},
+    {"IKE SA rekey vs. Child SA rekey", "I0 R1", 1, false, 2, 5, true, true, false},
+    {"Child SA rekey vs. IKE SA rekey", "R0 I1", 1, false, 2, 5, false, false, false},
+    {"IKE SA rekey vs. Child SA delete", "I0 D1", 0, true, 2, 5, false, false, false},
 };
 
 static void test_child_rekey_collisions(void **state) {
@@ -114,8 +126,18 @@ static void test_ike_rekey_collisions(void **state) {
   assert_true(total >= 18);
 }
 
+static void test_optimized_rekey_collisions(void **state) {
+  (void)state;
+  size_t total = 0;
+  for (size_t i = 0; i < sizeof optimized_families / sizeof optimized_families[0]; i++)
+    total += run_family(&optimized_families[i]);
+  print_message("optimized rekey orderings: %zu\n", total);
+  assert_true(total >= 30);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_optimized_rekey_collisions),
       cmocka_unit_test(test_child_rekey_collisions),
       cmocka_unit_test(test_ike_rekey_collisions),
   };
