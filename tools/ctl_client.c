@@ -52,9 +52,25 @@ static void wipe_free(char *buf, size_t cap) {
   free(buf);
 }
 
-/* Reads up to and including the first newline; the buffer grows by doubling (copy and wipe,
- * never realloc, so no stale copy of a key-bearing answer stays behind). */
-static char *read_line(int fd, size_t *cap_out) {
+/* A bigger buffer holding the first used octets of buf. A secret buffer is copied and wiped
+ * rather than realloc()ed, so no stale copy of a key-bearing answer stays behind in freed memory;
+ * other answers (a 100k-SA listing is 70 MB and more) take realloc's cheaper path. */
+static char *grow_buffer(char *buf, size_t cap, size_t used, bool secret) {
+  if (!secret) {
+    char *grown = realloc(buf, cap * 2);
+    if (!grown)
+      free(buf);
+    return grown;
+  }
+  char *grown = malloc(cap * 2);
+  if (grown)
+    memcpy(grown, buf, used + 1);
+  wipe_free(buf, cap);
+  return grown;
+}
+
+/* Reads up to and including the first newline; the buffer grows by doubling. */
+static char *read_line(int fd, bool secret, size_t *cap_out, size_t *len_out) {
   size_t cap = 1 << 16, used = 0;
   char *buf = malloc(cap);
   while (buf) {
@@ -67,11 +83,7 @@ static char *read_line(int fd, size_t *cap_out) {
     if (memchr(buf + scan_from, '\n', (size_t)n))
       break;
     if (used == cap - 1) {
-      char *grown = malloc(cap * 2);
-      if (grown)
-        memcpy(grown, buf, used + 1);
-      wipe_free(buf, cap);
-      buf = grown;
+      buf = grow_buffer(buf, cap, used, secret);
       cap *= 2;
     }
   }
@@ -80,6 +92,7 @@ static char *read_line(int fd, size_t *cap_out) {
     buf = NULL;
   }
   *cap_out = cap;
+  *len_out = used;
   return buf;
 }
 
@@ -88,8 +101,8 @@ json_t *ctl_call(struct ctl *c, json_t *request) {
     fprintf(stderr, "nicsecctl: cannot send the request to nicsecd\n");
     return NULL;
   }
-  size_t cap = 0;
-  char *buf = read_line(c->fd, &cap);
+  size_t cap = 0, len = 0;
+  char *buf = read_line(c->fd, true, &cap, &len);
   json_error_t jerr;
   json_t *reply = buf ? json_loads(buf, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
   wipe_free(buf, cap);
@@ -113,4 +126,14 @@ json_t *ctl_command(struct ctl *c, const char *name) {
     return NULL;
   }
   return reply;
+}
+
+char *ctl_call_text(struct ctl *c, const char *name, size_t *len) {
+  size_t cap = 0;
+  char *text = NULL;
+  if (send_line(c->fd, json_pack("{s:s}", "cmd", name)))
+    text = read_line(c->fd, false, &cap, len);
+  if (!text)
+    fprintf(stderr, "nicsecctl: no answer from nicsecd\n");
+  return text;
 }

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 struct ctl {
   const char *socket_path;
@@ -18,6 +19,9 @@ void ctl_close(struct ctl *c);
 json_t *ctl_call(struct ctl *c, json_t *request);
 /* ctl_call for {"cmd":name}; NULL (after printing nicsecd's error sentence) unless ok. */
 json_t *ctl_command(struct ctl *c, const char *name);
+/* The raw answer line to {"cmd":name} (caller frees; len set), for answers too large to parse
+ * into a tree and carrying no secrets; NULL after printing why. */
+char *ctl_call_text(struct ctl *c, const char *name, size_t *len);
 /* True when the answer says ok; otherwise prints nicsecd's sentence. */
 bool ctl_reply_ok(const json_t *reply);
 

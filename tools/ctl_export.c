@@ -37,6 +37,19 @@ static void header(FILE *f, const char *name, const char *type, const char *help
   fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One sample per member of obj: name{fixed,label="<member name, escaped>"} <value>. */
+static void write_members(FILE *f, const char *name, const char *fixed, const char *label,
+                          const json_t *obj) {
+  const char *member;
+  json_t *v;
+  json_object_foreach((json_t *)obj, member, v) {
+    char value[128];
+    ctl_prom_escape(member, value, sizeof value);
+    fprintf(f, "%s{%s%s%s=\"%s\"} %" JSON_INTEGER_FORMAT "\n", name, fixed, fixed[0] ? "," : "",
+            label, value, json_integer_value(v));
+  }
+}
+
 /* The label set naming one SA: {dir,spi,backend,conn,child}. */
 static void sa_labels(const json_t *sa, char *out, size_t len) {
   const json_t *dev = json_object_get(sa, "device"), *own = json_object_get(sa, "daemon");
@@ -83,11 +96,7 @@ static void write_sa_metrics(FILE *f, const json_t *list) {
     if (!present(dev))
       continue;
     sa_labels(sa, labels, sizeof labels);
-    const char *reason;
-    json_t *v;
-    json_object_foreach(json_object_get(dev, "drops"), reason, v)
-        fprintf(f, "nicsec_sa_drops_total{%s,reason=\"%s\"} %" JSON_INTEGER_FORMAT "\n", labels,
-                reason, json_integer_value(v));
+    write_members(f, "nicsec_sa_drops_total", labels, "reason", json_object_get(dev, "drops"));
   }
 }
 
@@ -100,9 +109,10 @@ static const struct global_metric {
     {"nicsec_ike_retransmits_total", "counter", "IKE requests sent again.", "retransmits", ""},
     {"nicsec_ike_invalid_total", "counter", "IKE messages refused as invalid.", "invalid", ""},
     {"nicsec_ike_dropped_total", "counter", "IKE messages dropped unprocessed.", "dropped", ""},
-    {"nicsec_handshakes_total", "counter", "IKE handshakes by result.", "ike_established",
-     "result=\"established\""},
-    {"nicsec_handshakes_total", NULL, NULL, "auth_failures", "result=\"auth_failed\""},
+    {"nicsec_ike_sas_established_total", "counter",
+     "IKE SAs established, by handshake or by rekey.", "ike_established", ""},
+    {"nicsec_ike_auth_failures_total", "counter", "IKE_AUTH exchanges that failed authentication.",
+     "auth_failures", ""},
     {"nicsec_cookies_sent_total", "counter", "COOKIE challenges sent.", "cookies_sent", ""},
     {"nicsec_child_sa_installs_total", "counter", "Child SA installs through the HAL, by result.",
      "child_installed", "result=\"ok\""},
@@ -126,37 +136,95 @@ static void write_global_metrics(FILE *f, const json_t *stats) {
   }
 }
 
+static void backend_label(const json_t *dev, char *out, size_t len) {
+  char backend[64];
+  ctl_prom_escape(str_of(dev, "backend"), backend, sizeof backend);
+  snprintf(out, len, "backend=\"%s\"", backend);
+}
+
 static void write_device_metrics(FILE *f, const json_t *devices) {
   size_t i;
   json_t *dev;
   header(f, "nicsec_device_drops_total", "counter",
          "Packets the device dropped that no SA claimed, by reason.");
+  char labels[96];
   json_array_foreach(devices, i, dev) {
-    char backend[64];
-    ctl_prom_escape(str_of(dev, "backend"), backend, sizeof backend);
-    const char *reason;
-    json_t *v;
-    json_object_foreach(json_object_get(dev, "drops"), reason, v)
-        fprintf(f, "nicsec_device_drops_total{backend=\"%s\",reason=\"%s\"} %" JSON_INTEGER_FORMAT
-                   "\n",
-                backend, reason, json_integer_value(v));
+    backend_label(dev, labels, sizeof labels);
+    write_members(f, "nicsec_device_drops_total", labels, "reason", json_object_get(dev, "drops"));
   }
   header(f, "nicsec_datapath_packets_total", "counter",
          "Datapath I/O counters of host-datapath devices, by counter.");
   json_array_foreach(devices, i, dev) {
-    char backend[64];
-    ctl_prom_escape(str_of(dev, "backend"), backend, sizeof backend);
-    const char *counter;
-    json_t *v;
-    json_object_foreach(json_object_get(dev, "datapath"), counter, v)
-        fprintf(f, "nicsec_datapath_packets_total{backend=\"%s\",counter=\"%s\"} "
-                   "%" JSON_INTEGER_FORMAT "\n",
-                backend, counter, json_integer_value(v));
+    backend_label(dev, labels, sizeof labels);
+    write_members(f, "nicsec_datapath_packets_total", labels, "counter",
+                  json_object_get(dev, "datapath"));
+  }
+}
+
+/* Counters with two fixed labels, from events.<group>.<a>.<b>: which labels, which values. */
+static const struct event_metric {
+  const char *name, *help, *group, *label_a, *label_b;
+  const char *values_a[2], *values_b[2];
+} event_metrics[] = {
+    {"nicsec_rekeys_total", "Completed rekeys by SA kind and our role in the exchange.", "rekeys",
+     "sa", "role", {"child", "ike"}, {"initiated", "responded"}},
+};
+
+static void write_event_pairs(FILE *f, const json_t *events) {
+  for (size_t m = 0; m < sizeof event_metrics / sizeof event_metrics[0]; m++) {
+    const struct event_metric *em = &event_metrics[m];
+    header(f, em->name, "counter", em->help);
+    const json_t *group = json_object_get(events, em->group);
+    for (int a = 0; a < 2; a++)
+      for (int b = 0; b < 2; b++)
+        fprintf(f, "%s{%s=\"%s\",%s=\"%s\"} %" JSON_INTEGER_FORMAT "\n", em->name,
+                em->label_a, em->values_a[a], em->label_b, em->values_b[b],
+                json_integer_value(json_object_get(json_object_get(group, em->values_a[a]),
+                                                   em->values_b[b])));
+  }
+}
+
+static void write_notify_metrics(FILE *f, const json_t *notifies) {
+  static const char *const directions[] = {"sent", "received"};
+  header(f, "nicsec_ike_error_notifies_total", "counter",
+         "IKE error notifications (RFC 7296 3.10.1) by direction and type.");
+  for (size_t d = 0; d < 2; d++) {
+    char labels[32];
+    snprintf(labels, sizeof labels, "direction=\"%s\"", directions[d]);
+    write_members(f, "nicsec_ike_error_notifies_total", labels, "type",
+                  json_object_get(notifies, directions[d]));
+  }
+}
+
+/* Events counted by the engine (nicsecd's metrics answer, "events"); absent from older ones. */
+static void write_event_metrics(FILE *f, const json_t *events) {
+  if (!json_is_object(events))
+    return;
+  write_notify_metrics(f, json_object_get(events, "notifies"));
+  write_event_pairs(f, events);
+  const json_t *hs = json_object_get(events, "handshakes");
+  header(f, "nicsec_handshakes_total", "counter",
+         "IKE handshakes (IKE_SA_INIT and IKE_AUTH) by result.");
+  fprintf(f, "nicsec_handshakes_total{result=\"ok\"} %" JSON_INTEGER_FORMAT "\n",
+          json_integer_value(json_object_get(hs, "ok")));
+  fprintf(f, "nicsec_handshakes_total{result=\"failed\"} %" JSON_INTEGER_FORMAT "\n",
+          json_integer_value(json_object_get(hs, "failed")));
+  header(f, "nicsec_hal_errors_total", "counter", "HAL calls that failed, by error code.");
+  size_t i;
+  json_t *err;
+  json_array_foreach(json_object_get(events, "hal_errors"), i, err) {
+    char text[160];
+    ctl_prom_escape(str_of(err, "error"), text, sizeof text);
+    fprintf(f, "nicsec_hal_errors_total{code=\"%" JSON_INTEGER_FORMAT "\",error=\"%s\"} "
+               "%" JSON_INTEGER_FORMAT "\n",
+            json_integer_value(json_object_get(err, "code")), text,
+            json_integer_value(json_object_get(err, "count")));
   }
 }
 
 void ctl_prom_write(FILE *f, const json_t *list, const json_t *metrics) {
   write_global_metrics(f, json_object_get(metrics, "stats"));
+  write_event_metrics(f, json_object_get(metrics, "events"));
   write_device_metrics(f, json_object_get(metrics, "devices"));
   header(f, "nicsec_sas", "gauge", "SAs the device holds.");
   fprintf(f, "nicsec_sas %zu\n", json_array_size(json_object_get(list, "sas")));

@@ -12,6 +12,7 @@
 #define CTL_SCHEMA_AUDIT "nicsec.audit/1"
 #define CTL_SCHEMA_WATCH "nicsec.watch/1"
 #define CTL_SCHEMA_CAPS "nicsec.caps/1"
+#define CTL_SCHEMA_REKEY "nicsec.rekey/1"
 
 /* "<dir>/<spi>/<dst>": how one SA is named on both sides (inbound SPIs are unique per device,
  * outbound SAs are keyed by destination and SPI). Writes "" for a malformed object. */

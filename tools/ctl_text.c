@@ -36,32 +36,50 @@ void ctl_human(double v, char *out, size_t len) {
 /* ---- sa list --------------------------------------------------------------------------------- */
 
 static const char *side_of(const json_t *sa) {
+  /* the same words as ctl_print_sa_row's SEEN-BY column */
   bool dev = present(json_object_get(sa, "device")), own = present(json_object_get(sa, "daemon"));
   return dev && own ? "both" : dev ? "device" : "nicsecd";
 }
 
-void ctl_print_sa_list(FILE *f, const json_t *list) {
+void ctl_print_sa_header(FILE *f) {
   fprintf(f, "%-3s %-8s %-15s %-15s %-9s %-6s %-17s %3s %7s %7s %5s %7s %-8s %s\n", "DIR", "SPI",
           "SRC", "DST", "MODE", "ENCAP", "ALG", "ESN", "PACKETS", "BYTES", "DROPS", "HANDLE",
           "SEEN-BY", "CONN/CHILD");
+}
+
+void ctl_print_sa_row(FILE *f, const struct ctl_sa_row *r) {
+  char pk[16] = "-", by[16] = "-", dr[16] = "-", owner[80] = "-";
+  if (r->on_device) {
+    ctl_human(r->packets, pk, sizeof pk);
+    ctl_human(r->bytes, by, sizeof by);
+    ctl_human(r->drops, dr, sizeof dr);
+  }
+  if (r->on_daemon)
+    snprintf(owner, sizeof owner, "%s/%s", r->conn, r->child);
+  const char *seen_by = r->on_device && r->on_daemon ? "both" : r->on_device ? "device" : "nicsecd";
+  fprintf(f, "%-3s %-8s %-15s %-15s %-9s %-6s %-17s %3s %7s %7s %5s %7lld %-8s %s\n", r->dir,
+          r->spi, r->src, r->dst, r->mode, r->encap ? "udp" : "-", r->alg, r->esn ? "yes" : "no",
+          pk, by, dr, r->handle, seen_by, owner);
+}
+
+void ctl_print_sa_list(FILE *f, const json_t *list) {
+  ctl_print_sa_header(f);
   size_t i;
   json_t *sa;
   json_array_foreach(json_object_get(list, "sas"), i, sa) {
     const json_t *dev = json_object_get(sa, "device"), *own = json_object_get(sa, "daemon");
     const json_t *any = present(dev) ? dev : own;
-    char pk[16] = "-", by[16] = "-", dr[16] = "-", owner[80] = "-";
-    if (present(dev)) {
-      ctl_human((double)int_of(dev, "packets"), pk, sizeof pk);
-      ctl_human((double)int_of(dev, "bytes"), by, sizeof by);
-      ctl_human((double)ctl_drops_total(json_object_get(dev, "drops")), dr, sizeof dr);
-    }
-    if (present(own))
-      snprintf(owner, sizeof owner, "%s/%s", str_of(own, "conn"), str_of(own, "child"));
-    fprintf(f, "%-3s %-8s %-15s %-15s %-9s %-6s %-17s %3s %7s %7s %5s %7lld %-8s %s\n",
-            str_of(sa, "dir"), str_of(sa, "spi"), str_of(any, "src"), str_of(any, "dst"),
-            str_of(any, "mode"), present(json_object_get(any, "encap")) ? "udp" : "-",
-            str_of(any, "alg"), json_is_true(json_object_get(any, "esn")) ? "yes" : "no", pk, by,
-            dr, int_of(any, "handle"), side_of(sa), owner);
+    struct ctl_sa_row r = {
+        .dir = str_of(sa, "dir"), .spi = str_of(sa, "spi"), .src = str_of(any, "src"),
+        .dst = str_of(any, "dst"), .mode = str_of(any, "mode"), .alg = str_of(any, "alg"),
+        .conn = str_of(own, "conn"), .child = str_of(own, "child"),
+        .encap = present(json_object_get(any, "encap")),
+        .esn = json_is_true(json_object_get(any, "esn")), .on_device = present(dev),
+        .on_daemon = present(own), .packets = (double)int_of(dev, "packets"),
+        .bytes = (double)int_of(dev, "bytes"),
+        .drops = (double)ctl_drops_total(json_object_get(dev, "drops")),
+        .handle = int_of(any, "handle")};
+    ctl_print_sa_row(f, &r);
   }
 }
 

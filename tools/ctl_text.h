@@ -4,12 +4,23 @@
 #define NICSEC_TOOLS_CTL_TEXT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 /* 1234 -> "1.2k", 5000000 -> "5.0M" (SI, for counters and rates); v < 1000 as an integer. */
 void ctl_human(double v, char *out, size_t len);
 
+/* One line of `sa list`, whichever parser filled it: strings never NULL ("" when absent). */
+struct ctl_sa_row {
+  const char *dir, *spi, *src, *dst, *mode, *alg, *conn, *child;
+  bool encap, esn, on_device, on_daemon;
+  double packets, bytes, drops;
+  long long handle;
+};
+void ctl_print_sa_header(FILE *f);
+void ctl_print_sa_row(FILE *f, const struct ctl_sa_row *r);
+/* The whole table from a joined sa-list document (ctl_join). */
 void ctl_print_sa_list(FILE *f, const json_t *list);
 /* Every field of each SA of the list, device and nicsecd side by side. */
 void ctl_print_sa_show(FILE *f, const json_t *list);

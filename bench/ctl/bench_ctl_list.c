@@ -1,22 +1,51 @@
-/* ctl_list: how long nicsecd takes to answer `sa-table` for 100k SAs — the HAL dump walk plus
- * the JSON text writers the daemon uses (host/daemon/control_fmt.c) — on a soft device holding
- * 100k SAs installed through nicsec_hal_sa_add. Target: under one second.
+/* ctl_list: `nicsecctl sa list` end to end with 100k SAs — the daemon's answer, the socket, and
+ * nicsecctl's parse, join and output — timed as the operator sees it. Target: under one second.
  *
- * Anchor: the bare nicsec_hal_dump walk over the same table with a callback that only reads
- * the counters; ratio = seconds / anchor is the cost of formatting relative to reading.
- * Also reported (not in the summary line, measured once): nicsecctl's side, parsing the answer
- * with jansson and joining it (ctl_join), which every SA verb of nicsecctl adds on top.
+ * The bench fills a soft device with n SAs through nicsec_hal_sa_add and keeps nicsecd's belief
+ * about each (the same descriptors, key zeroed), so the answer holds n SAs on both sides (~140 MB
+ * at 100k), as on a busy gateway. A forked server answers `sa-table` on a unix socket with the
+ * daemon's own writers (host/daemon/control_fmt.c: nicsec_hal_dump walk, device and daemon
+ * objects) for every request. The nicsecctl binary is run against it (stdout to /dev/null) with
+ * `sa list` and `sa list --json`.
  *
- *   bench_ctl_list [n_sas]     (default 100000) */
+ * Anchor: a raw client that sends the same request and reads the same answer bytes off the
+ * socket, doing nothing with them. ratio = nicsecctl's time / anchor is what nicsecctl adds to
+ * merely receiving the answer.
+ *
+ *   bench_ctl_list [n_sas] [--profile] [--dump <file>]
+ *       (default 100000 SAs; nicsecctl: $NICSECCTL or ../tools/nicsecctl beside this executable;
+ *        --dump writes the answer to a file and exits)
+ * --profile also prints the CPU time of each section in-process, and of the tree path
+ * (json_loads + ctl_join) nicsecctl used before the span join (ctl_table.h). Besides wall
+ * times the summary gives nicsecctl's own CPU time (wait4), which a loaded machine inflates
+ * far less. */
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "control_fmt.h"
 #include "ctl_model.h"
+#include "ctl_table.h"
 
-enum { ROUNDS = 5, SPI_BASE = 0x10000 };
+extern char **environ;
+
+enum { ROUNDS = 3, SPI_BASE = 0x10000 };
+
+struct fixture {
+  struct nicsec_hal_dev *dev;
+  struct nicsec_hal_sa *descs; /* nicsecd's beliefs: what it handed to sa_add, key zeroed */
+  nicsec_hal_sa_id *ids;
+  size_t n;
+};
 
 static double now_s(void) {
   struct timespec ts;
@@ -29,92 +58,308 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Installs n inbound SAs in batches of the device's max_batch. */
-static int install(struct nicsec_hal_dev *dev, size_t n) {
-  uint32_t batch = nicsec_hal_caps(dev)->max_batch;
-  struct nicsec_hal_sa *sas = calloc(batch, sizeof *sas);
-  nicsec_hal_sa_id *ids = calloc(batch, sizeof *ids);
-  int rc = sas && ids ? 0 : -1;
-  for (size_t done = 0; rc == 0 && done < n;) {
-    size_t k = n - done < batch ? n - done : batch;
-    for (size_t i = 0; i < k; i++) {
-      struct nicsec_hal_sa *sa = &sas[i];
-      *sa = (struct nicsec_hal_sa){.dir = NICSEC_HAL_DIR_IN, .offload = NICSEC_HAL_OFFLOAD_PACKET,
-                                   .mode = NICSEC_HAL_MODE_TUNNEL,
-                                   .spi = (uint32_t)(SPI_BASE + done + i), .reqid = 1,
-                                   .alg = NICSEC_HAL_ALG_AES_GCM_256, .key_len = 32,
-                                   .icv_len = 16, .replay_window = 64};
-      sa->src.family = sa->dst.family = NICSEC_HAL_AF_INET;
-      memcpy(sa->src.bytes, (uint8_t[]){198, 18, (uint8_t)(i >> 8), (uint8_t)i}, 4);
-      memcpy(sa->dst.bytes, (uint8_t[]){192, 0, 2, 1}, 4);
-      memset(sa->key, (int)(i & 0xff), sizeof sa->key);
-    }
-    enum nicsec_hal_err err = nicsec_hal_sa_add(dev, sas, k, ids, NULL);
-    if (err != NICSEC_HAL_OK) {
-      fprintf(stderr, "bench_ctl_list: install: %s\n", nicsec_hal_strerror(err));
-      rc = -1;
-    }
-    done += k;
-  }
-  free(sas);
-  free(ids);
-  return rc;
-}
-
-static int read_counters(const struct nicsec_hal_sa_info *info, void *ctx) {
-  *(uint64_t *)ctx += info->stats.packets + info->id;
-  return 0;
-}
-
 static double median(double *v) {
   qsort(v, ROUNDS, sizeof *v, cmp_double);
   return v[ROUNDS / 2];
 }
 
+/* Half inbound, half outbound, in batches of the device's max_batch. */
+static void describe(struct nicsec_hal_sa *sa, size_t i) {
+  *sa = (struct nicsec_hal_sa){.dir = i % 2 ? NICSEC_HAL_DIR_OUT : NICSEC_HAL_DIR_IN,
+                               .offload = NICSEC_HAL_OFFLOAD_PACKET,
+                               .mode = NICSEC_HAL_MODE_TUNNEL, .spi = (uint32_t)(SPI_BASE + i),
+                               .reqid = (uint32_t)(1 + i / 2), .alg = NICSEC_HAL_ALG_AES_GCM_256,
+                               .key_len = 32, .icv_len = 16, .replay_window = 64};
+  sa->src.family = sa->dst.family = NICSEC_HAL_AF_INET;
+  memcpy(sa->src.bytes, (uint8_t[]){198, 18, (uint8_t)(i >> 8), (uint8_t)i}, 4);
+  memcpy(sa->dst.bytes, (uint8_t[]){192, 0, 2, 1}, 4);
+  if (sa->dir == NICSEC_HAL_DIR_OUT)
+    sa->replay_window = 0;
+}
+
+static int install(struct fixture *fx) {
+  uint32_t batch = nicsec_hal_caps(fx->dev)->max_batch;
+  for (size_t done = 0; done < fx->n;) {
+    size_t k = fx->n - done < batch ? fx->n - done : batch;
+    for (size_t i = 0; i < k; i++) {
+      describe(&fx->descs[done + i], done + i);
+      memset(fx->descs[done + i].key, 0x5a, 32); /* the device gets a key ... */
+    }
+    enum nicsec_hal_err err = nicsec_hal_sa_add(fx->dev, &fx->descs[done], k, &fx->ids[done], NULL);
+    for (size_t i = 0; i < k; i++) /* ... nicsecd's belief keeps none */
+      memset(fx->descs[done + i].key, 0, sizeof fx->descs[done + i].key);
+    if (err != NICSEC_HAL_OK) {
+      fprintf(stderr, "bench_ctl_list: install: %s\n", nicsec_hal_strerror(err));
+      return -1;
+    }
+    done += k;
+  }
+  return 0;
+}
+
+/* The sa-table answer as nicsecd builds it (control_sa.c), newline included. */
+static char *answer(const struct fixture *fx, size_t *len) {
+  struct nd_sb sb = {0};
+  size_t listed = 0;
+  nd_sb_lit(&sb, "{\"ok\":true,\"schema\":\"nicsec.sa-table/1\",\"now_real_s\":");
+  nd_sb_u64(&sb, (uint64_t)time(NULL));
+  nd_sb_lit(&sb, ",\"devices\":[{\"backend\":\"soft\",\"stats_freshness_ms\":0}],");
+  nd_fmt_device_table(&sb, fx->dev, (uint64_t)time(NULL), &listed);
+  nd_sb_lit(&sb, ",\"daemon_sas\":[");
+  for (size_t i = 0; i < fx->n; i++) {
+    struct nd_sa_belief b = {.ike_sa = 1 + i / 2, .child_id = 1 + i / 2, .conn = "peer",
+                             .child = "net", .state = "live", .handle = fx->ids[i],
+                             .desc = &fx->descs[i], .installed_ms = 0};
+    if (i)
+      nd_sb_raw(&sb, ",", 1);
+    nd_fmt_daemon_sa(&sb, &b, 0);
+  }
+  nd_sb_lit(&sb, "]}\n");
+  *len = sb.len;
+  return nd_sb_take(&sb);
+}
+
+static bool write_all(int fd, const char *p, size_t len) {
+  while (len) {
+    ssize_t n = write(fd, p, len);
+    if (n <= 0)
+      return false;
+    p += n;
+    len -= (size_t)n;
+  }
+  return true;
+}
+
+/* The forked server: one answer per request line, built afresh each time like nicsecd. */
+static void serve(int listen_fd, const struct fixture *fx) {
+  signal(SIGPIPE, SIG_IGN); /* a client that left early costs its answer, not the server */
+  for (;;) {
+    int fd = accept(listen_fd, NULL, NULL);
+    if (fd < 0)
+      continue;
+    char req[512];
+    size_t used = 0;
+    ssize_t n;
+    while ((n = read(fd, req + used, sizeof req - used)) > 0) {
+      used += (size_t)n;
+      char *nl = memchr(req, '\n', used);
+      if (!nl) {
+        used = used == sizeof req ? 0 : used;
+        continue;
+      }
+      used = 0; /* one request a line; nothing follows it in these runs */
+      size_t len = 0;
+      char *text = answer(fx, &len);
+      bool ok = text && write_all(fd, text, len);
+      free(text);
+      if (!ok)
+        break;
+    }
+    close(fd);
+  }
+}
+
+static int listen_on(const char *path) {
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  unlink(path);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 || listen(fd, 4) != 0)
+    return -1;
+  return fd;
+}
+
+/* The anchor: request, then read the answer up to its newline; returns the octets read. */
+static size_t raw_read(const char *path) {
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  size_t total = 0;
+  if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
+      !write_all(fd, "{\"cmd\":\"sa-table\"}\n", 19)) {
+    close(fd);
+    return 0;
+  }
+  static char buf[1 << 20];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) {
+    total += (size_t)n;
+    if (buf[n - 1] == '\n')
+      break;
+  }
+  close(fd);
+  return total;
+}
+
+/* One nicsecctl run, stdout to /dev/null; its wall time (and CPU time in *cpu), or -1 when it
+ * failed. */
+static double run_ctl(const char *ctl, const char *sock, bool json, double *cpu) {
+  char env_sock[PATH_MAX + 32];
+  snprintf(env_sock, sizeof env_sock, "NICSEC_CTL_SOCKET=%s", sock);
+  char *argv[] = {(char *)ctl, "sa", "list", json ? "--json" : NULL, NULL};
+  char *envp[] = {env_sock, NULL};
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", 1 /* O_WRONLY */, 0);
+  double t0 = now_s();
+  pid_t pid;
+  int status = -1;
+  struct rusage ru = {0};
+  if (posix_spawn(&pid, ctl, &fa, NULL, argv, envp) == 0)
+    wait4(pid, &status, 0, &ru);
+  *cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+  posix_spawn_file_actions_destroy(&fa);
+  double t = now_s() - t0;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? t : -1;
+}
+
+static void nicsecctl_path(char *out, size_t len) {
+  const char *env = getenv("NICSECCTL");
+  char self[PATH_MAX] = "";
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0)
+    self[n] = '\0';
+  char *slash = strrchr(self, '/');
+  if (slash)
+    *slash = '\0';
+  if (env)
+    snprintf(out, len, "%s", env);
+  else
+    snprintf(out, len, "%s/../tools/nicsecctl", self);
+}
+
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void write_table_json(FILE *f, const void *t) {
+  ctl_table_write_json(f, t);
+}
+
+static void print_table(FILE *f, const void *t) {
+  ctl_table_print(f, t);
+}
+
+/* CPU seconds of one section writing to /dev/null. */
+static double section(void (*out)(FILE *, const void *), const void *what) {
+  FILE *null = fopen("/dev/null", "w");
+  static char buf[1 << 20];
+  setvbuf(null, buf, _IOFBF, sizeof buf);
+  double t0 = cpu_s();
+  out(null, what);
+  fclose(null);
+  return cpu_s() - t0;
+}
+
+/* --profile: CPU time of each section of the path in this process (wall time is meaningless
+ * on a loaded machine), and the tree path nicsecctl used before (json_loads + ctl_join). */
+static void profile(const struct fixture *fx) {
+  size_t len;
+  double t0 = cpu_s();
+  char *text = answer(fx, &len);
+  double t1 = cpu_s();
+  struct ctl_table t;
+  char err[200];
+  int rc = ctl_table_parse(&t, text, len, err, sizeof err);
+  double t2 = cpu_s();
+  printf("cpu s: daemon answer %.3f, ctl_table_parse %.3f (%zu rows, rc %d)", t1 - t0, t2 - t1,
+         rc == 0 ? t.n_rows : 0, rc);
+  if (rc == 0) {
+    printf(", write_json %.3f, print %.3f", section(write_table_json, &t), section(print_table, &t));
+    ctl_table_free(&t);
+  }
+  t0 = cpu_s();
+  json_t *table = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
+  t1 = cpu_s();
+  json_t *list = ctl_join(table);
+  t2 = cpu_s();
+  printf("; before: json_loads %.3f, ctl_join %.3f\n", t1 - t0, t2 - t1);
+  json_decref(list);
+  json_decref(table);
+  free(text);
+}
+
+/* --dump: the answer to a file, to profile nicsecctl's parsing alone (perf, gprof). */
+static int dump_answer(const struct fixture *fx, const char *path) {
+  size_t len;
+  char *text = answer(fx, &len);
+  FILE *f = fopen(path, "w");
+  bool ok = text && f && fwrite(text, 1, len, f) == len;
+  if (f)
+    ok &= fclose(f) == 0;
+  free(text);
+  return ok ? 0 : 1;
+}
+
+static int measure(const struct fixture *fx, const char *ctl, const char *sock) {
+  double text_t[ROUNDS], json_wall[ROUNDS], raw_t[ROUNDS], text_cpu[ROUNDS], json_cpu[ROUNDS];
+  size_t bytes = 0;
+  for (int r = 0; r < ROUNDS; r++) {
+    double t0 = now_s();
+    bytes = raw_read(sock);
+    raw_t[r] = now_s() - t0;
+    text_t[r] = run_ctl(ctl, sock, false, &text_cpu[r]);
+    json_wall[r] = run_ctl(ctl, sock, true, &json_cpu[r]);
+    if (bytes == 0 || text_t[r] < 0 || json_wall[r] < 0) {
+      fprintf(stderr, "bench_ctl_list: a run failed (raw %zu octets; nicsecctl %s)\n", bytes, ctl);
+      return 1;
+    }
+  }
+  double text = median(text_t), js = median(json_wall), raw = median(raw_t);
+  printf("answer %zu bytes (%.0f bytes/SA, both sides); nicsecctl cpu s: sa list %.3f, "
+         "sa list --json %.3f\n",
+         bytes, (double)bytes / (double)fx->n, median(text_cpu), median(json_cpu));
+  printf("ctl_list: sas=%zu seconds=%.4f json_seconds=%.4f anchor=%.4f ratio=%.2f\n", fx->n,
+         text, js, raw, text / raw);
+  return text < 1.0 && js < 1.0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
-  size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
-  char args[64];
-  snprintf(args, sizeof args, "max_sa=%zu", n);
-  struct nicsec_hal_dev *dev;
-  if (n == 0 || nicsec_hal_open("soft", args, &dev) != NICSEC_HAL_OK) {
+  struct fixture fx = {.n = 100000};
+  bool profiled = false;
+  const char *dump = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--profile") == 0)
+      profiled = true;
+    else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
+      dump = argv[++i];
+    else
+      fx.n = strtoul(argv[i], NULL, 10);
+  }
+  char args[64], ctl[PATH_MAX], sock[64];
+  snprintf(args, sizeof args, "max_sa=%zu", fx.n);
+  nicsecctl_path(ctl, sizeof ctl);
+  snprintf(sock, sizeof sock, "/tmp/bench_ctl_list.%d.sock", (int)getpid());
+  fx.descs = calloc(fx.n ? fx.n : 1, sizeof *fx.descs);
+  fx.ids = calloc(fx.n ? fx.n : 1, sizeof *fx.ids);
+  if (fx.n == 0 || !fx.descs || !fx.ids || nicsec_hal_open("soft", args, &fx.dev) != NICSEC_HAL_OK) {
     fprintf(stderr, "bench_ctl_list: cannot open a soft device with %s\n", args);
     return 1;
   }
-  if (install(dev, n) != 0)
+  if (install(&fx) != 0)
     return 1;
-  double anchor[ROUNDS], fmt[ROUNDS], client = 0;
-  size_t bytes = 0, listed = 0;
-  uint64_t sink = 0;
-  for (int r = 0; r < ROUNDS; r++) {
-    double t0 = now_s();
-    nicsec_hal_dump(dev, read_counters, &sink);
-    double t1 = now_s();
-    struct nd_sb sb = {0};
-    nd_sb_lit(&sb, "{\"ok\":true,\"devices\":[],");
-    nd_fmt_device_table(&sb, dev, (uint64_t)time(NULL), &listed);
-    nd_sb_lit(&sb, ",\"daemon_sas\":[]}\n");
-    bytes = sb.len;
-    char *text = nd_sb_take(&sb);
-    double t2 = now_s();
-    anchor[r] = t1 - t0;
-    fmt[r] = t2 - t1 + anchor[r]; /* the daemon's path: the walk and the formatting */
-    if (r == 0) { /* the client side is slow: once is enough to report it */
-      json_t *table = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
-      json_t *list = ctl_join(table);
-      client = now_s() - t2;
-      if (!list || listed != n || json_array_size(json_object_get(list, "sas")) != n) {
-        fprintf(stderr, "bench_ctl_list: listed %zu of %zu SAs\n", listed, n);
-        return 1;
-      }
-      json_decref(list);
-      json_decref(table);
-    }
-    free(text);
+  if (dump)
+    return dump_answer(&fx, dump);
+  if (profiled)
+    profile(&fx);
+  fflush(stdout); /* before fork: print nothing twice */
+  int listen_fd = listen_on(sock);
+  pid_t server = listen_fd >= 0 ? fork() : -1;
+  if (server == 0) {
+    serve(listen_fd, &fx);
+    _exit(0);
   }
-  nicsec_hal_close(dev);
-  double a = median(anchor), s = median(fmt), c = client;
-  printf("answer %zu bytes (%.0f bytes/SA); nicsecctl parse+join %.3f s; counters %llu\n", bytes,
-         (double)bytes / (double)n, c, (unsigned long long)(sink % 10));
-  printf("ctl_list: sas=%zu seconds=%.4f anchor=%.4f ratio=%.1f\n", n, s, a, s / a);
-  return s < 1.0 ? 0 : 1;
+  int rc = server > 0 ? measure(&fx, ctl, sock) : 1;
+  if (server > 0) {
+    kill(server, SIGTERM);
+    waitpid(server, NULL, 0);
+  }
+  unlink(sock);
+  nicsec_hal_close(fx.dev);
+  free(fx.descs);
+  free(fx.ids);
+  return rc;
 }
