@@ -14,7 +14,9 @@ run_one() {
   out=$("$@" 2>&1)
   local rc=$?
   echo "$out"
-  if [ $rc -ne 0 ]; then
+  if [ $rc -eq 77 ]; then
+    summary+=("$name: SKIPPED ($(grep -m1 '^SKIPPED' <<<"$out" | cut -c10-))")
+  elif [ $rc -ne 0 ]; then
     summary+=("$name: FAILED (exit $rc)")
     status=1
   else

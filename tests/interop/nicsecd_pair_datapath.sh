@@ -69,17 +69,7 @@ ctl() {
 
 # The TUN device is the daemon's until it exits, so each case starts both daemons afresh.
 start_daemons() {
-  rm -f "$RIG"/side*/ctl.sock
-  for i in 0 1; do
-    ip netns exec "${NS[$i]}" "$NICSECD" -c "$RIG/side$i/nicsecd.yaml" -s "$RIG/side$i/ctl.sock" \
-      -l info -L "$RIG/side$i/nicsecd.log" &
-    PIDS+=($!)
-  done
-  for _ in $(seq 100); do
-    [ -S "$RIG/side0/ctl.sock" ] && [ -S "$RIG/side1/ctl.sock" ] && return 0
-    sleep 0.02
-  done
-  fail "the daemons did not open their control sockets"
+  pair_start_daemons -l info
 }
 
 # check_counters <side> <esp|udp> <least out> <least in>: side's datapath counters (control

@@ -8,7 +8,8 @@
 # NICSEC_KEEP_RIG=1 keeps the folder with both logs for debugging.
 # Functions: rig_start, rig_swanctl_conf <extra conn lines> <extra child lines>, rig_nicsecd_conf
 # <extra conn lines> <extra daemon lines>, rig_start_charon, rig_start_nicsecd, swan <args>,
-# ctl <args>, rig_check <nicsec-role> [encap], rig_fail <message>.
+# ctl <args>, rig_check <nicsec-role> [encap], rig_fail <message>, rig_transfer <from-ns> <to-ns>
+# <to-addr> <port> <megabytes> (TCP, SHA-256 compared on both ends).
 
 source "${NICSEC_SOURCE_DIR:?}/tests/lib/require.sh"
 
@@ -86,7 +87,8 @@ rig_start() {
 # both sides; nicsecd's YAML takes a list).
 # SWAN_LOCAL / SWAN_REMOTE (swanctl auth blocks), NICSEC_LOCAL / NICSEC_REMOTE (YAML flow maps)
 # and SWAN_CHARON_EXTRA (strongswan.conf lines) switch authentication to certificates.
-# NICSEC_HAL_ARGS: the soft backend's device arguments (tun=<name> gives it a datapath).
+# NICSEC_HAL_ARGS: the soft backend's device arguments (tun=<name> gives it a datapath);
+# NICSEC_HAL_BACKEND: another backend (sim: the simulated NIC, args attach=<shm>).
 SWAN_IKE=aes256gcm16-prfsha256-x25519
 SWAN_ESP=aes256gcm16
 SWAN_LOCAL="auth = psk
@@ -176,7 +178,7 @@ daemon:
   retransmit_tries: 4
 $extra_daemon
 hal:
-  backend: soft
+  backend: ${NICSEC_HAL_BACKEND:-soft}
   args: "${NICSEC_HAL_ARGS:-}"
 connections:
   - name: peer
@@ -250,4 +252,26 @@ rig_check() {
 # Milliseconds since the epoch, for timings.
 now_ms() {
   date +%s%3N
+}
+
+# rig_transfer <sender-ns> <receiver-ns> <receiver-addr> <port> <megabytes>
+rig_transfer() {
+  local from=$1 to=$2 addr=$3 port=$4 mb=$5 ready=$RIG/xfer-$4.ready recv_pid sent received t0 t1
+  local xfer=$NICSEC_SOURCE_DIR/tests/e2e/soft_xfer.py
+  ip netns exec "$to" python3 "$xfer" recv "$addr" "$port" "$ready" >"$RIG/recv-$port.out" 2>&1 &
+  recv_pid=$!
+  for _ in $(seq 100); do
+    [ -e "$ready" ] && break
+    sleep 0.02
+  done
+  [ -e "$ready" ] || rig_fail "the receiver did not start listening"
+  t0=$(now_ms)
+  sent=$(ip netns exec "$from" python3 "$xfer" send "$addr" "$port" "$mb") ||
+    rig_fail "sender failed: $sent"
+  wait "$recv_pid" || rig_fail "receiver failed: $(cat "$RIG/recv-$port.out")"
+  t1=$(now_ms)
+  received=$(cat "$RIG/recv-$port.out")
+  [ "$sent" = "$received" ] || rig_fail "sent '$sent' but received '$received'"
+  echo "   $mb MB in $((t1 - t0)) ms ($((mb * 8000 / (t1 - t0 + 1))) Mbit/s)," \
+    "sha256 ${sent#* } on both ends"
 }

@@ -14,7 +14,6 @@
 #   5. nicsecd's datapath counters: ESP-in-UDP both ways, no decap errors.
 set -uo pipefail
 source "${NICSEC_SOURCE_DIR:?}/tests/interop/rig.sh"
-XFER=$NICSEC_SOURCE_DIR/tests/e2e/soft_xfer.py
 MEGABYTES=${NICSEC_INTEROP_MEGABYTES:-20}
 PINGS=20
 
@@ -123,32 +122,11 @@ ok = ok and len(wrong) == len(right) and not any(true(f[1]) or f[3] for f in wro
 sys.exit(0 if ok else f"    unexpected frames: {bad[:4]}")
 PY
 
-# transfer <sender-ns> <receiver-ns> <receiver-addr> <port>
-transfer() {
-  local from=$1 to=$2 addr=$3 port=$4 ready=$RIG/xfer-$4.ready recv_pid sent received t0 t1
-  ip netns exec "$to" python3 "$XFER" recv "$addr" "$port" "$ready" >"$RIG/recv-$port.out" 2>&1 &
-  recv_pid=$!
-  for _ in $(seq 100); do
-    [ -e "$ready" ] && break
-    sleep 0.02
-  done
-  [ -e "$ready" ] || rig_fail "the receiver did not start listening"
-  t0=$(now_ms)
-  sent=$(ip netns exec "$from" python3 "$XFER" send "$addr" "$port" "$MEGABYTES") ||
-    rig_fail "sender failed: $sent"
-  wait "$recv_pid" || rig_fail "receiver failed: $(cat "$RIG/recv-$port.out")"
-  t1=$(now_ms)
-  received=$(cat "$RIG/recv-$port.out")
-  [ "$sent" = "$received" ] || rig_fail "sent '$sent' but received '$received'"
-  echo "   $MEGABYTES MB in $((t1 - t0)) ms ($((MEGABYTES * 8000 / (t1 - t0 + 1))) Mbit/s)," \
-    "sha256 ${sent#* } on both ends"
-}
-
 echo "== 4. TCP transfers"
 echo "   nicsecd -> strongSwan"
-transfer "$RIGHT_NS" "$LEFT_NS" 198.51.100.1 5001
+rig_transfer "$RIGHT_NS" "$LEFT_NS" 198.51.100.1 5001 "$MEGABYTES"
 echo "   strongSwan -> nicsecd"
-transfer "$LEFT_NS" "$RIGHT_NS" 203.0.113.1 5002
+rig_transfer "$LEFT_NS" "$RIGHT_NS" 203.0.113.1 5002 "$MEGABYTES"
 
 echo "== 5. nicsecd datapath counters"
 # The control socket speaks one JSON request per line; "metrics" carries the device counters.

@@ -15,8 +15,11 @@ static void configs(void) {
     return;
   done = true;
   for (int side = 0; side < 2; side++)
+    /* Optimized rekeys and child-pfs-info on: their notifies reach the parsing code too. */
     h_config(cfg[side], sizeof cfg[side], side, "aes256gcm16-prfsha256-x25519", "aes256gcm16",
-             side == 0 ? "    dpd_delay: 1\n" : NULL, NULL, NULL);
+             side == 0 ? "    dpd_delay: 1\n    optimized_rekey: true\n    child_pfs_info: true\n"
+                       : "    optimized_rekey: true\n    child_pfs_info: true\n",
+             NULL, NULL);
 }
 
 static struct nd_ike_sa *first_sa(struct harness *h, int side) {
