@@ -19,6 +19,9 @@ enum {
   ATTACH_NAME_MAX = 64,
   DRAIN_STEP_CYCLES = 64,
   STOP_QUEUE_WAIT_MS = 500, /* longest an outbound stop waits for nicsim's TX queue */
+  /* More than a full engine input queue of 9,000 B packets needs at 16 B/cycle (a stopped SA's
+   * packet may sit behind all of them). */
+  DRAIN_BOUND_CYCLES = 1 << 16,
 };
 
 #define GET(reg_field, v) (((v) & NICSEC_##reg_field##_MASK) >> NICSEC_##reg_field##_LSB)
@@ -368,19 +371,25 @@ static enum nicsec_hal_err do_stop(struct sim_hal_dev *d, struct sim_sa *s,
   if (!err)
     err = d->info.has_stop ? sim_sa_deactivate(d->sim, dir, slot)
                            : sim_sa_install(d->sim, slot, &s->desc, false);
-  if (!err)
+  if (!err) {
     s->state = NICSEC_HAL_SA_STOPPED;
+    s->stop_cycle = nicsim_cycles(d->sim);
+  }
   return err;
 }
 
 /* Every packet handed to the engine produces exactly one completion or RX status, so "nothing
- * of this SA in flight" is implied by "nothing in flight". */
+ * of this SA in flight" is implied by "nothing in flight". Under constant traffic the engine is
+ * never empty, so that alone would keep a stopped SA forever; but no packet of a stopped SA
+ * enters any more, and the pipelines are in order with a bounded latency, so once
+ * DRAIN_BOUND_CYCLES have run since the stop every packet that was inside has left. */
 static enum nicsec_hal_err do_drain(struct sim_hal_dev *d, struct sim_sa *s,
                                     enum nicsec_hal_dir dir, uint32_t slot, const void *arg) {
   (void)dir, (void)slot, (void)arg;
   if (s->state == NICSEC_HAL_SA_ACTIVE)
     return NICSEC_HAL_E_SA_STATE;
-  if (nicsim_in_flight(d->sim) > 0) {
+  if (nicsim_in_flight(d->sim) > 0 &&
+      nicsim_cycles(d->sim) - s->stop_cycle < DRAIN_BOUND_CYCLES) {
     if (!d->attached)
       nicsim_step(d->sim, DRAIN_STEP_CYCLES);
     return NICSEC_HAL_E_BUSY;

@@ -25,6 +25,7 @@ struct sim_sa {
   /* Drops the engine reports per packet (completion / RX status) but does not count per SA. */
   uint64_t drops[NICSEC_HAL_DROP__COUNT];
   uint64_t last_use_s;
+  uint64_t stop_cycle; /* engine cycle counter when the SA was stopped (drain bound) */
 };
 
 struct sim_hal_dev {
