@@ -55,6 +55,10 @@ static void print_child(const json_t *c) {
          json_integer_value(json_object_get(hal, "out")));
   print_ts("local", json_object_get(c, "local_ts"));
   print_ts("remote", json_object_get(c, "remote_ts"));
+  /* How the SA was made: "initial" (IKE_AUTH / CREATE_CHILD_SA), "regular" or "optimized" rekey. */
+  const char *origin = json_string_value(json_object_get(c, "rekey"));
+  if (origin)
+    printf("    made   %s%s\n", origin, strcmp(origin, "initial") == 0 ? "" : " rekey");
 }
 
 static void print_ike(const json_t *sa) {

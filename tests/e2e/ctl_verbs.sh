@@ -235,6 +235,7 @@ wait_counter 0 'nicsec_rekeys_total{sa="child",role="initiated"}' 2 || fail "rek
 ctl 1 rekey --ike peer >/dev/null || fail "rekey --ike"
 wait_counter 1 'nicsec_rekeys_total{sa="ike",role="initiated"}' 1 || fail "IKE rekey not counted"
 wait_counter 0 'nicsec_rekeys_total{sa="ike",role="responded"}' 1 || fail "IKE rekey (responder)"
+ctl 0 list-sas | grep -q "made   regular rekey" || fail "list-sas does not say the Child SA came from a rekey"
 ok "rekey --child (name, SPI) and --ike, counted in metrics; bad input refused"
 # The audit below works on the SAs of now.
 for _ in $(seq 100); do # the old Child SAs are deleted once the rekeys' Delete exchanges end
