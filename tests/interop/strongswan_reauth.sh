@@ -86,7 +86,7 @@ for f in recv_left recv_right; do
     "$RIG/$f.json" || rig_fail "seqflow lost datagrams ($f)"
 done
 grep -q " 0% packet loss" "$RIG/ping.out" || rig_fail "pings were lost"
-for _ in $(seq 30); do
+for _ in $(seq 100); do # up to 10 s: the old IKE SA's Delete may still be in flight
   [ "$(ike_spi | cut -d' ' -f1)" = 1 ] && rig_check initiator >/dev/null 2>&1 && break
   sleep 0.1
 done
