@@ -234,7 +234,7 @@ struct nd_ike_sa {
   /* Make-before-break reauthentication (reauth.c, RFC 7296 2.8.3) */
   uint64_t reauth_at_ms;         /* this SA is to be replaced then (0 = never) */
   uint64_t reauth_of;            /* the new SA: id of the IKE SA it replaces (0: not a reauth) */
-  uint32_t reauth_todo;          /* the new SA: conn->children[] indices still to create */
+  uint32_t reauth_children_left;          /* the new SA: bit i set = conn->children[i] still to create on the new IKE SA */
   bool reauth_hello_sent;        /* the new SA: its first INFORMATIONAL went out */
   /* timing */
   uint64_t created_ms, established_ms, last_rx_ms;

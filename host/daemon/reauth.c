@@ -29,11 +29,11 @@ static const struct nd_child_sa *live_child_named(const struct nd_ike_sa *of, co
 /* conn->children[] indices of the old SA's live Child SAs (the first configured child when it
  * has none: IKE_AUTH always carries one). */
 static uint32_t children_to_recreate(const struct nd_ike_sa *old, const struct nd_conn_cfg *conn) {
-  uint32_t todo = 0;
+  uint32_t left = 0;
   for (size_t i = 0; i < conn->n_children && i < 32; i++)
     if (live_child_named(old, conn->children[i].name))
-      todo |= 1u << i;
-  return todo ? todo : 1u;
+      left |= 1u << i;
+  return left ? left : 1u;
 }
 
 static unsigned pop_lowest(uint32_t *set) {
@@ -57,8 +57,8 @@ static void start_replacement(struct nd_engine *e, struct nd_ike_sa *old) {
     return;
   }
   n->reauth_of = old->id;
-  n->reauth_todo = children_to_recreate(old, conn);
-  n->child_to_create = &conn->children[pop_lowest(&n->reauth_todo)];
+  n->reauth_children_left = children_to_recreate(old, conn);
+  n->child_to_create = &conn->children[pop_lowest(&n->reauth_children_left)];
   ND_INFO("ike#%llu (%s): reauthenticating: ike#%llu replaces it (make-before-break)",
           (unsigned long long)old->id, conn->name, (unsigned long long)n->id);
   if (nd_init_start(e, n) != 0) {
@@ -97,8 +97,8 @@ static void finish(struct nd_engine *e, struct nd_ike_sa *n) {
 bool nd_reauth_run(struct nd_engine *e, struct nd_ike_sa *n) {
   if (!n->reauth_of || n->state != ND_IKE_ESTABLISHED)
     return false;
-  while (n->reauth_todo) {
-    const struct nd_child_cfg *cfg = &n->conn->children[pop_lowest(&n->reauth_todo)];
+  while (n->reauth_children_left) {
+    const struct nd_child_cfg *cfg = &n->conn->children[pop_lowest(&n->reauth_children_left)];
     if (nd_ccs_start_child(e, n, cfg, NULL) == 0)
       return true;
     ND_WARN("ike#%llu: reauthentication: child %s could not be requested",
