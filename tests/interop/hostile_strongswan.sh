@@ -7,13 +7,8 @@
 set -uo pipefail
 source "${NICSEC_SOURCE_DIR:?}/tests/interop/rig.sh"
 
-rig_requirements
 python3 -c "import cryptography" 2>/dev/null || skip "needs python3-cryptography"
-rig_start
-rig_swanctl_conf
-rig_nicsecd_conf
-rig_start_charon
-rig_start_nicsecd
+rig_up
 
 echo "== hostile corpus against nicsecd (192.0.2.2)"
 ip netns exec "$LEFT_NS" python3 "$NICSEC_SOURCE_DIR/tests/interop/hostile_ike.py" 192.0.2.2 \

@@ -5,88 +5,25 @@
 # each exported for a direction must be the other's for the same SPI.
 set -uo pipefail
 source "${NICSEC_SOURCE_DIR:?}/tests/lib/require.sh"
-require_netns
-require_command python3 openssl ip
-BUILD=${NICSEC_BUILD_DIR:?}
-NICSECD=$BUILD/host/daemon/nicsecd
-NICSECCTL=$BUILD/tools/nicsecctl
-[ -x "$NICSECD" ] && [ -x "$NICSECCTL" ] || skip "nicsecd/nicsecctl not built in $BUILD"
-
 source "$NICSEC_SOURCE_DIR/tests/lib/pair.sh"
+pair_require python3 openssl ip
+
 pair_init nicsec-pair nicsec-
-
 pair_make_netns
-for i in 0 1; do
-  ip -n "${NS[$i]}" addr add "${NET[$i]}/32" dev lo
-done
-
-# A CA and one ECDSA certificate per side (subjectAltName side<i>.example.test).
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$RIG/ca.key" \
-  -out "$RIG/ca.pem" -days 1 -subj "/CN=nicsec pair CA" \
-  -addext "basicConstraints=critical,CA:TRUE" 2>/dev/null || fail "cannot create the CA"
-for i in 0 1; do
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$RIG/side$i.key" \
-    -out "$RIG/side$i.csr" -subj "/CN=side$i" 2>/dev/null &&
-    openssl x509 -req -in "$RIG/side$i.csr" -CA "$RIG/ca.pem" -CAkey "$RIG/ca.key" \
-      -CAcreateserial -days 1 -out "$RIG/side$i.pem" \
-      -extfile <(printf 'subjectAltName=DNS:side%s.example.test\n' "$i") 2>/dev/null ||
-    fail "cannot issue side$i"
-done
+pair_inner_on_lo
+pair_make_certs
 
 # write_config <side> <ike proposal> <esp proposal> <auth: psk|pubkey> <extra connection lines>
 write_config() {
-  local i=$1 ike=$2 esp=$3 auth=$4 extra=${5:-} peer=$((1 - $1)) local_ep remote_ep
-  if [ "$auth" = pubkey ]; then
-    local_ep="{ auth: pubkey, id: side$i.example.test, certs: [$RIG/side$i.pem], key: $RIG/side$i.key }"
-    remote_ep="{ auth: pubkey, id: side$peer.example.test, cacerts: [$RIG/ca.pem] }"
-  else
-    local_ep="{ id: side$i@example.test }"
-    remote_ep="{ id: side$peer@example.test }"
-  fi
-  cat >"$RIG/side$i/nicsecd.yaml" <<EOF
-daemon:
-  retransmit_timeout_ms: 500
-hal:
-  backend: soft
-connections:
-  - name: peer
-    local_addr: ${ADDR[$i]}
-    remote_addr: ${ADDR[$peer]}
-    proposals: [$ike]
-    local: $local_ep
-    remote: $remote_ep
-$extra
-    children:
-      - name: net
-        local_ts: [${NET[$i]}/32]
-        remote_ts: [${NET[$peer]}/32]
-        esp_proposals: [$esp]
-secrets:
-  - ids: [side0@example.test, side1@example.test]
-    secret: "pair test key"
-EOF
-}
-
-ctl() {
-  local i=$1
-  shift
-  "$NICSECCTL" -s "$RIG/side$i/ctl.sock" "$@"
+  PAIR_IKE=$2 PAIR_ESP=$3 PAIR_AUTH=$4 pair_config "$1" soft "" "${5:-}"
 }
 
 write_config 0 aes256gcm16-prfsha256-x25519 aes256gcm16 psk
 write_config 1 aes256gcm16-prfsha256-x25519 aes256gcm16 psk
-for i in 0 1; do
-  ip netns exec "${NS[$i]}" "$NICSECD" -c "$RIG/side$i/nicsecd.yaml" -s "$RIG/side$i/ctl.sock" \
-    -l debug -L "$RIG/side$i/nicsecd.log" --export-esp-keys "$RIG/side$i/keys.txt" &
-  PIDS+=($!)
-done
-for _ in $(seq 100); do
-  [ -S "$RIG/side0/ctl.sock" ] && [ -S "$RIG/side1/ctl.sock" ] && break
-  sleep 0.02
-done
+pair_start_daemons -l debug --export-esp-keys "{side}/keys.txt"
 
 check_pair() {
-  ctl 0 list-sas --json >"$RIG/a.json" && ctl 1 list-sas --json >"$RIG/b.json" ||
+  pair_ctl 0 list-sas --json >"$RIG/a.json" && pair_ctl 1 list-sas --json >"$RIG/b.json" ||
     fail "list-sas failed"
   python3 - "$RIG/a.json" "$RIG/b.json" "$RIG/side0/keys.txt" "$RIG/side1/keys.txt" <<'EOF'
 import json, sys
@@ -118,15 +55,15 @@ run_case() {
   echo "== $1"
   write_config 0 "$2" "$3" "$4" "${5:-}"
   write_config 1 "$2" "$3" "$4" "${5:-}"
-  ctl 0 load >/dev/null && ctl 1 load >/dev/null || fail "$1: load failed"
+  pair_ctl 0 load >/dev/null && pair_ctl 1 load >/dev/null || fail "$1: load failed"
   t0=$(date +%s%3N)
-  ctl 0 initiate peer --timeout 10 >/dev/null || fail "$1: not established"
+  pair_ctl 0 initiate peer --timeout 10 >/dev/null || fail "$1: not established"
   t1=$(date +%s%3N)
   echo "   established in $((t1 - t0)) ms"
   check_pair || fail "$1: the daemons disagree"
-  ctl 0 terminate peer --timeout 5 >/dev/null || fail "$1: terminate failed"
+  pair_ctl 0 terminate peer --timeout 5 >/dev/null || fail "$1: terminate failed"
   for _ in $(seq 50); do
-    [ "$(ctl 1 list-sas --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["ike_sas"]))')" = 0 ] && return 0
+    [ "$(pair_ctl 1 list-sas --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["ike_sas"]))')" = 0 ] && return 0
     sleep 0.02
   done
   fail "$1: the responder kept its IKE SA after the Delete"

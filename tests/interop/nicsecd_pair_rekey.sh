@@ -15,15 +15,10 @@
 #     daemon log counts them) and the last Child SA is listed with "rekey": "optimized".
 set -uo pipefail
 source "${NICSEC_SOURCE_DIR:?}/tests/lib/require.sh"
-require_netns
-require_command python3 ip ping
-BUILD=${NICSEC_BUILD_DIR:?}
-NICSECD=$BUILD/host/daemon/nicsecd
-NICSECCTL=$BUILD/tools/nicsecctl
+source "$NICSEC_SOURCE_DIR/tests/lib/pair.sh"
+pair_require python3 ip ping
 SEQFLOW=$BUILD/tests/tools/seqflow
-for tool in "$NICSECD" "$NICSECCTL" "$SEQFLOW"; do
-  [ -x "$tool" ] || skip "$(basename "$tool") not built in $BUILD"
-done
+[ -x "$SEQFLOW" ] || skip "seqflow not built in $BUILD"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
 MODE=${1:-initiator}
 VARIANT=${2:-regular}
@@ -50,64 +45,19 @@ case "$MODE" in
   *) fail "unknown mode $MODE (initiator|both)" ;;
 esac
 
-source "$NICSEC_SOURCE_DIR/tests/lib/pair.sh"
 pair_init nicsec-pair-rekey nicsec-r
 pair_make_netns
-for i in 0 1; do
-  ns=${NS[$i]}
-  ip -n "$ns" tuntap add dev nsec0 mode tun
-  # A long queue: when the loaded host stalls a sender, its catch-up burst must wait in the TUN
-  # queue rather than overflow it (that would be host loss, not loss across rekeys).
-  ip -n "$ns" link set nsec0 mtu 1400 txqueuelen 10000 up
-  ip -n "$ns" addr add "${NET[$i]}/32" dev nsec0
-  ip -n "$ns" route add "${NET[$((1 - i))]}/32" dev nsec0 src "${NET[$i]}"
-done
+# A long TUN queue: when the loaded host stalls a sender, its catch-up burst must wait in the
+# queue rather than overflow it (that would be host loss, not loss across rekeys).
+pair_add_tun 10000
 
+PAIR_ESP=aes256gcm16-x25519
 for i in 0 1; do
-  peer=$((1 - i))
-  cat >"$RIG/side$i/nicsecd.yaml" <<EOC
-daemon:
-  retransmit_timeout_ms: 500
-  inbound_drain_ms: 2000
-hal:
-  backend: soft
-  args: "tun=nsec0"
-connections:
-  - name: peer
-    local_addr: ${ADDR[$i]}
-    remote_addr: ${ADDR[$peer]}
-    proposals: [aes256gcm16-prfsha256-x25519]
-    $CONN_EXTRA
-    local: { id: side$i@example.test }
-    remote: { id: side$peer@example.test }
-    children:
-      - name: net
-        local_ts: [${NET[$i]}/32]
-        remote_ts: [${NET[$peer]}/32]
-        esp_proposals: [aes256gcm16-x25519]
-        ${LIFE[$i]}
-secrets:
-  - ids: [side0@example.test, side1@example.test]
-    secret: "pair rekey test key"
-EOC
+  pair_config "$i" soft "tun=nsec0" "    $CONN_EXTRA" "        ${LIFE[$i]}" \
+    "  inbound_drain_ms: 2000"
 done
-
-ctl() {
-  local i=$1
-  shift
-  "$NICSECCTL" -s "$RIG/side$i/ctl.sock" "$@"
-}
-
-for i in 0 1; do
-  ip netns exec "${NS[$i]}" "$NICSECD" -c "$RIG/side$i/nicsecd.yaml" -s "$RIG/side$i/ctl.sock" \
-    -l info -L "$RIG/side$i/nicsecd.log" &
-  PIDS+=($!)
-done
-for _ in $(seq 100); do
-  [ -S "$RIG/side0/ctl.sock" ] && [ -S "$RIG/side1/ctl.sock" ] && break
-  sleep 0.02
-done
-ctl 0 initiate peer --timeout 10 >/dev/null || fail "the IKE SA was not established"
+pair_start_daemons -l info
+pair_ctl 0 initiate peer --timeout 10 >/dev/null || fail "the IKE SA was not established"
 
 # start_receiver <side> <port>: a seqflow receiver on side's inner address.
 start_receiver() {
@@ -185,7 +135,7 @@ sys.exit(1 if bad else 0)
 PY
 
 echo "== both daemons agree on the SAs"
-ctl 0 --json list-sas >"$RIG/sas0.json" && ctl 1 --json list-sas >"$RIG/sas1.json" ||
+pair_ctl 0 --json list-sas >"$RIG/sas0.json" && pair_ctl 1 --json list-sas >"$RIG/sas1.json" ||
   fail "list-sas failed"
 python3 - "$RIG/sas0.json" "$RIG/sas1.json" <<'PY' || fail "the daemons disagree on the SAs"
 import json, sys
@@ -210,7 +160,7 @@ if bad:
 sys.exit(1 if bad else 0)
 PY
 for i in 0 1; do
-  ctl "$i" audit >"$RIG/audit$i.out" 2>&1 || { cat "$RIG/audit$i.out"; fail "side $i: audit differs"; }
+  pair_ctl "$i" audit >"$RIG/audit$i.out" 2>&1 || { cat "$RIG/audit$i.out"; fail "side $i: audit differs"; }
 done
 echo "   audit: daemon and device agree on both sides"
 
@@ -231,11 +181,11 @@ PY
 fi
 
 echo "== terminate: no SA left in either HAL device"
-ctl 0 terminate peer --timeout 10 >/dev/null || fail "terminate failed"
+pair_ctl 0 terminate peer --timeout 10 >/dev/null || fail "terminate failed"
 for i in 0 1; do
   left=""
   for _ in $(seq 50); do
-    left=$(ctl "$i" --json sa list | python3 -c '
+    left=$(pair_ctl "$i" --json sa list | python3 -c '
 import json, sys
 print(" ".join(s["key"] for s in json.load(sys.stdin)["sas"] if s["device"] is not None))')
     [ -z "$left" ] && break

@@ -7,17 +7,21 @@
 #
 # NICSEC_KEEP_RIG=1 keeps the folder with both logs for debugging.
 # Functions: rig_start, rig_swanctl_conf <extra conn lines> <extra child lines>, rig_nicsecd_conf
-# <extra conn lines> <extra daemon lines>, rig_start_charon, rig_start_nicsecd, swan <args>,
-# ctl <args>, rig_check <nicsec-role> [encap], rig_fail <message>, rig_transfer <from-ns> <to-ns>
-# <to-addr> <port> <megabytes> (TCP, SHA-256 compared on both ends).
+# <extra conn lines> <extra daemon lines>, rig_start_charon, rig_start_nicsecd, rig_up (all of
+# these with the defaults), rig_right_tun, rig_reload, rig_establish <title> <initiator>,
+# rig_terminate <title> <initiator>, swan <args>, ctl <args>, rig_check <nicsec-role> [encap],
+# rig_fail <message>; ns_transfer (tests/lib/xfer.sh) moves TCP across the tunnel.
 
 source "${NICSEC_SOURCE_DIR:?}/tests/lib/require.sh"
+source "$NICSEC_SOURCE_DIR/tests/lib/swan.sh"
+source "$NICSEC_SOURCE_DIR/tests/lib/xfer.sh"
 
 BUILD=${NICSEC_BUILD_DIR:?}
 NICSECD=$BUILD/host/daemon/nicsecd
 NICSECCTL=$BUILD/tools/nicsecctl
 CHECK_SAS=$NICSEC_SOURCE_DIR/tests/interop/check_sas.py
 PSK="nicsec interop pre-shared key"
+SWAN_PSK=$PSK
 
 rig_requirements() {
   require_netns
@@ -60,8 +64,7 @@ rig_cleanup() {
 }
 
 rig_fail() {
-  echo "FAIL: $*" >&2
-  exit 1
+  fail "$@"
 }
 
 rig_start() {
@@ -83,91 +86,45 @@ rig_start() {
   ip -n "$RIGHT_NS" addr add 203.0.113.1/32 dev lo
 }
 
+# nicsecd's inner address moves from lo to a TUN device (nsec0, the soft backend's datapath with
+# NICSEC_HAL_ARGS=tun=nsec0), created persistent and configured before nicsecd attaches to it;
+# MTU 1400 leaves room for outer IP + UDP + ESP in the veth's 1500.
+rig_right_tun() {
+  ip -n "$RIGHT_NS" addr del 203.0.113.1/32 dev lo
+  ip -n "$RIGHT_NS" tuntap add dev nsec0 mode tun
+  ip -n "$RIGHT_NS" link set nsec0 mtu 1400 up
+  ip -n "$RIGHT_NS" addr add 203.0.113.1/32 dev nsec0
+  ip -n "$RIGHT_NS" route add 198.51.100.1/32 dev nsec0 src 203.0.113.1
+}
+
 # SWAN_IKE / SWAN_ESP / NICSEC_IKE / NICSEC_ESP override the proposals (strongSwan syntax on
 # both sides; nicsecd's YAML takes a list).
 # SWAN_LOCAL / SWAN_REMOTE (swanctl auth blocks), NICSEC_LOCAL / NICSEC_REMOTE (YAML flow maps)
 # and SWAN_CHARON_EXTRA (strongswan.conf lines) switch authentication to certificates.
 # NICSEC_HAL_ARGS: the soft backend's device arguments (tun=<name> gives it a datapath);
 # NICSEC_HAL_BACKEND: another backend (sim: the simulated NIC, args attach=<shm>).
-SWAN_IKE=aes256gcm16-prfsha256-x25519
-SWAN_ESP=aes256gcm16
-SWAN_LOCAL="auth = psk
-      id = left@example.test"
-SWAN_REMOTE="auth = psk
-      id = right@example.test"
-NICSEC_LOCAL="{ id: right@example.test }"
-NICSEC_REMOTE="{ id: left@example.test }"
 SWAN_CHARON_EXTRA=""
 NICSEC_IKE=aes256gcm16-prfsha256-x25519
 NICSEC_ESP=aes256gcm16
+NICSEC_LOCAL="{ id: right@example.test }"
+NICSEC_REMOTE="{ id: left@example.test }"
+SWAN_PLUGINS="random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints aes sha2 hmac gcm kdf kernel-libipsec kernel-netlink socket-default vici updown"
 
 rig_swanctl_conf() {
-  local extra_conn=${1:-} extra_child=${2:-}
-  cat >"$RIG/left/strongswan.conf" <<EOF
-charon-systemd {
-  load_modular = no
-  load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints aes sha2 hmac gcm kdf kernel-libipsec kernel-netlink socket-default vici updown
-  install_routes = yes
+  swan_charon_conf "$RIG/left" "$SWAN_PLUGINS" "install_routes = yes
   fragment_size = ${SWAN_FRAGMENT_SIZE:-1280}
   $SWAN_CHARON_EXTRA
   retransmit_timeout = 1
-  retransmit_base = 1.4
-  filelog {
-    log {
-      path = $RIG/left/charon.log
-      time_add_ms = yes
+  retransmit_base = 1.4" "time_add_ms = yes
       default = 1
       ike = 2
       knl = 1
       esp = 1
       chd = 4
-      flush_line = yes
-    }
-  }
-  journal {
-    default = -1
-  }
-  plugins {
-    vici {
-      socket = unix://$RIG/left/charon.vici
-    }
-  }
-}
-EOF
-  cat >"$RIG/left/swanctl.conf" <<EOF
-connections {
-  peer {
-    version = 2
-    local_addrs = 192.0.2.1
-    remote_addrs = 192.0.2.2
-    proposals = $SWAN_IKE
-    encap = yes
-    $extra_conn
-    local {
-      $SWAN_LOCAL
-    }
-    remote {
-      $SWAN_REMOTE
-    }
-    children {
-      net {
-        local_ts = 198.51.100.1/32
-        remote_ts = 203.0.113.1/32
-        esp_proposals = $SWAN_ESP
-        start_action = none
-        $extra_child
-      }
-    }
-  }
-}
-secrets {
-  ike-peer {
-    id-1 = left@example.test
-    id-2 = right@example.test
-    secret = "$PSK"
-  }
-}
-EOF
+      flush_line = yes"
+  swan_swanctl_conf "$RIG/left" 192.0.2.1 192.0.2.2 left@example.test right@example.test \
+    198.51.100.1 203.0.113.1 "encap = yes
+    ${1:-}" "${2:-}"
 }
 
 rig_nicsecd_conf() {
@@ -200,7 +157,7 @@ EOF
 }
 
 swan() {
-  swanctl "$@" --uri "unix://$RIG/left/charon.vici" 2> >(grep -v "failed to load" >&2)
+  swan_at "$RIG/left" "$@" 2> >(grep -v "failed to load" >&2)
 }
 
 ctl() {
@@ -217,19 +174,9 @@ wait_for_socket() {
 }
 
 rig_start_charon() {
-  ip netns exec "$LEFT_NS" env STRONGSWAN_CONF="$RIG/left/strongswan.conf" \
-    /usr/sbin/charon-systemd >"$RIG/left/stdout" 2>&1 &
-  CHARON_PID=$!
-  wait_for_socket "$RIG/left/charon.vici" "charon-systemd"
-  # The vici socket exists a moment before charon accepts on it.
-  for _ in $(seq 50); do
-    swan --stats >/dev/null 2>&1 && break
-    sleep 0.02
-  done
-  swan --load-all --file "$RIG/left/swanctl.conf" >"$RIG/left/load.out" 2>&1 ||
-    rig_fail "swanctl --load-all: $(cat "$RIG/left/load.out")"
-  grep -q "loaded connection 'peer'" "$RIG/left/load.out" ||
-    rig_fail "strongSwan did not load the connection: $(cat "$RIG/left/load.out")"
+  swan_launch "$LEFT_NS" "$RIG/left"
+  CHARON_PID=$SWAN_PID
+  swan_load "$RIG/left" || rig_fail "strongSwan did not start"
 }
 
 rig_start_nicsecd() {
@@ -254,24 +201,54 @@ now_ms() {
   date +%s%3N
 }
 
-# rig_transfer <sender-ns> <receiver-ns> <receiver-addr> <port> <megabytes>
-rig_transfer() {
-  local from=$1 to=$2 addr=$3 port=$4 mb=$5 ready=$RIG/xfer-$4.ready recv_pid sent received t0 t1
-  local xfer=$NICSEC_SOURCE_DIR/tests/e2e/soft_xfer.py
-  ip netns exec "$to" python3 "$xfer" recv "$addr" "$port" "$ready" >"$RIG/recv-$port.out" 2>&1 &
-  recv_pid=$!
-  for _ in $(seq 100); do
-    [ -e "$ready" ] && break
-    sleep 0.02
-  done
-  [ -e "$ready" ] || rig_fail "the receiver did not start listening"
+# The whole rig with the default configurations, both daemons running.
+rig_up() {
+  rig_requirements
+  rig_start
+  rig_swanctl_conf
+  rig_nicsecd_conf
+  rig_start_charon
+  rig_start_nicsecd
+}
+
+# Both configurations written anew from the SWAN_* / NICSEC_* settings (NICSEC_DAEMON_EXTRA:
+# extra daemon lines) and loaded by the running daemons; charon's log starts empty so checks
+# read only what the next case logs.
+rig_reload() {
+  rig_swanctl_conf
+  rig_nicsecd_conf "" "${NICSEC_DAEMON_EXTRA:-}"
+  swan --reload-settings >/dev/null || rig_fail "swanctl --reload-settings failed"
+  swan --load-all --clear --noprompt --file "$RIG/left/swanctl.conf" >"$RIG/left/load.out" 2>&1 ||
+    rig_fail "swanctl reload: $(cat "$RIG/left/load.out")"
+  ctl load >/dev/null || rig_fail "nicsecctl load failed"
+  : >"$RIG/left/charon.log"
+}
+
+# rig_establish <title> <nicsecd|strongswan>: that side initiates; prints the time it took and
+# compares both sides into $RIG/check.out (fails on a difference).
+rig_establish() {
+  local title=$1 initiator=$2 t0 t1 role
   t0=$(now_ms)
-  sent=$(ip netns exec "$from" python3 "$xfer" send "$addr" "$port" "$mb") ||
-    rig_fail "sender failed: $sent"
-  wait "$recv_pid" || rig_fail "receiver failed: $(cat "$RIG/recv-$port.out")"
+  if [ "$initiator" = nicsecd ]; then
+    ctl initiate peer --timeout 10 >/dev/null || rig_fail "$title: nicsecd could not establish"
+    role=initiator
+  else
+    swan --initiate --child net --ike peer --timeout 10 >"$RIG/left/initiate.out" ||
+      rig_fail "$title: swanctl --initiate failed: $(tail -3 "$RIG/left/initiate.out")"
+    role=responder
+  fi
   t1=$(now_ms)
-  received=$(cat "$RIG/recv-$port.out")
-  [ "$sent" = "$received" ] || rig_fail "sent '$sent' but received '$received'"
-  echo "   $mb MB in $((t1 - t0)) ms ($((mb * 8000 / (t1 - t0 + 1))) Mbit/s)," \
-    "sha256 ${sent#* } on both ends"
+  echo "   established in $((t1 - t0)) ms"
+  rig_check "$role" >"$RIG/check.out" ||
+    { cat "$RIG/check.out"; rig_fail "$title: strongSwan and nicsecd disagree"; }
+}
+
+# rig_terminate <title> <nicsecd|strongswan>: that side deletes the IKE SA.
+rig_terminate() {
+  local title=$1 initiator=$2
+  if [ "$initiator" = nicsecd ]; then
+    ctl terminate peer --timeout 5 >/dev/null || rig_fail "$title: terminate failed"
+  else
+    swan --terminate --ike peer --timeout 5 >/dev/null || rig_fail "$title: swanctl --terminate"
+  fi
 }

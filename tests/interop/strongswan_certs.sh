@@ -45,7 +45,7 @@ rig_start_nicsecd
 
 # run_case <title> <initiator> <strongSwan key> <nicsecd key>
 run_case() {
-  local title=$1 initiator=$2 left=$3 right=$4 t0 t1 role
+  local title=$1 initiator=$2 left=$3 right=$4
   echo "== $title ($initiator initiates)"
   rm -f "$RIG/left/x509/"* "$RIG/left/private/"*
   cp "$PKI/$left.pem" "$RIG/left/x509/"
@@ -57,35 +57,13 @@ run_case() {
       id = right.example.test"
   NICSEC_LOCAL="{ auth: pubkey, id: right.example.test, certs: [$PKI/$right.pem], key: $PKI/$right.key }"
   NICSEC_REMOTE="{ auth: pubkey, id: left.example.test, cacerts: [$PKI/ca.pem] }"
-  rig_swanctl_conf
-  rig_nicsecd_conf "" "${NICSEC_DAEMON_EXTRA:-}"
-  swan --reload-settings >/dev/null || rig_fail "swanctl --reload-settings failed"
-  swan --load-all --clear --noprompt --file "$RIG/left/swanctl.conf" >"$RIG/left/load.out" 2>&1 ||
-    rig_fail "swanctl reload: $(cat "$RIG/left/load.out")"
-  ctl load >/dev/null || rig_fail "nicsecctl load failed"
-  : >"$RIG/left/charon.log"
+  rig_reload
   : >"$RIG/right/nicsecd.log"
-  t0=$(now_ms)
-  if [ "$initiator" = nicsecd ]; then
-    ctl initiate peer --timeout 10 >/dev/null || rig_fail "$title: nicsecd could not establish"
-    role=initiator
-  else
-    swan --initiate --child net --ike peer --timeout 10 >"$RIG/left/initiate.out" ||
-      rig_fail "$title: swanctl --initiate failed: $(tail -3 "$RIG/left/initiate.out")"
-    role=responder
-  fi
-  t1=$(now_ms)
-  echo "   established in $((t1 - t0)) ms"
-  rig_check "$role" >"$RIG/check.out" ||
-    { cat "$RIG/check.out"; rig_fail "$title: strongSwan and nicsecd disagree"; }
+  rig_establish "$title" "$initiator"
   grep -c '^  ok ' "$RIG/check.out" | sed 's/^/   checks passed: /'
   grep -o "authentication of '[^']*' with [A-Za-z0-9_ -]* successful" "$RIG/left/charon.log" |
     sed 's/^/   strongSwan: /'
-  if [ "$initiator" = nicsecd ]; then
-    ctl terminate peer --timeout 5 >/dev/null || rig_fail "$title: terminate failed"
-  else
-    swan --terminate --ike peer --timeout 5 >/dev/null || rig_fail "$title: swanctl --terminate"
-  fi
+  rig_terminate "$title" "$initiator"
 }
 
 SWAN_CHARON_EXTRA="rsa_pss = yes"

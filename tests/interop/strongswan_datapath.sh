@@ -22,13 +22,7 @@ require_command ping dumpcap tshark
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
 rig_start
 
-# The inner address moves from lo to the TUN device, which is created persistent and configured
-# before nicsecd attaches to it. 1400 leaves room for outer IP + UDP + ESP in the veth's 1500.
-ip -n "$RIGHT_NS" addr del 203.0.113.1/32 dev lo
-ip -n "$RIGHT_NS" tuntap add dev nsec0 mode tun
-ip -n "$RIGHT_NS" link set nsec0 mtu 1400 up
-ip -n "$RIGHT_NS" addr add 203.0.113.1/32 dev nsec0
-ip -n "$RIGHT_NS" route add 198.51.100.1/32 dev nsec0 src 203.0.113.1
+rig_right_tun
 
 rig_swanctl_conf
 NICSEC_HAL_ARGS="tun=nsec0" rig_nicsecd_conf
@@ -124,24 +118,16 @@ PY
 
 echo "== 4. TCP transfers"
 echo "   nicsecd -> strongSwan"
-rig_transfer "$RIGHT_NS" "$LEFT_NS" 198.51.100.1 5001 "$MEGABYTES"
+ns_transfer "$RIGHT_NS" "$LEFT_NS" 198.51.100.1 5001 "$MEGABYTES"
 echo "   strongSwan -> nicsecd"
-rig_transfer "$LEFT_NS" "$RIGHT_NS" 203.0.113.1 5002 "$MEGABYTES"
+ns_transfer "$LEFT_NS" "$RIGHT_NS" 203.0.113.1 5002 "$MEGABYTES"
 
 echo "== 5. nicsecd datapath counters"
-# The control socket speaks one JSON request per line; "metrics" carries the device counters.
-python3 - "$RIG/right/ctl.sock" "$((PINGS + MEGABYTES * 700))" <<'PY' || rig_fail "datapath counters are wrong"
-import json, socket, sys
-with socket.socket(socket.AF_UNIX) as s:
-    s.connect(sys.argv[1])
-    s.sendall(b'{"cmd":"metrics"}\n')
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-reply = json.loads(buf)
+python3 "$NICSEC_SOURCE_DIR/tests/lib/ctl_request.py" "$RIG/right/ctl.sock" metrics \
+  >"$RIG/metrics.json" || rig_fail "the metrics request failed"
+python3 - "$RIG/metrics.json" "$((PINGS + MEGABYTES * 700))" <<'PY' || rig_fail "datapath counters are wrong"
+import json, sys
+reply = json.load(open(sys.argv[1]))
 dp, daemon = reply["devices"][0]["datapath"], reply["stats"]
 print("   ", {k: dp[k] for k in ("plain_in", "plain_out", "udp_in", "udp_out", "decap_errors",
                                  "encap_errors", "io_errors")},

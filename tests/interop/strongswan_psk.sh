@@ -9,12 +9,7 @@
 set -uo pipefail
 source "${NICSEC_SOURCE_DIR:?}/tests/interop/rig.sh"
 
-rig_requirements
-rig_start
-rig_swanctl_conf
-rig_nicsecd_conf
-rig_start_charon
-rig_start_nicsecd
+rig_up
 
 echo "== 1. nicsecd initiates"
 t0=$(now_ms)

@@ -17,11 +17,7 @@ require_command ping
 [ -x "$SEQFLOW" ] || skip "seqflow not built in $BUILD"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"
 rig_start
-ip -n "$RIGHT_NS" addr del 203.0.113.1/32 dev lo
-ip -n "$RIGHT_NS" tuntap add dev nsec0 mode tun
-ip -n "$RIGHT_NS" link set nsec0 mtu 1400 up
-ip -n "$RIGHT_NS" addr add 203.0.113.1/32 dev nsec0
-ip -n "$RIGHT_NS" route add 198.51.100.1/32 dev nsec0 src 203.0.113.1
+rig_right_tun
 
 SWAN_CHARON_EXTRA="make_before_break = yes"
 case "$WHO" in
@@ -86,10 +82,10 @@ for f in recv_left recv_right; do
     "$RIG/$f.json" || rig_fail "seqflow lost datagrams ($f)"
 done
 grep -q " 0% packet loss" "$RIG/ping.out" || rig_fail "pings were lost"
+role=$([ "$WHO" = nicsecd ] && echo initiator || echo responder)
 for _ in $(seq 100); do # up to 10 s: the old IKE SA's Delete may still be in flight
-  [ "$(ike_spi | cut -d' ' -f1)" = 1 ] && rig_check initiator >/dev/null 2>&1 && break
+  [ "$(ike_spi | cut -d' ' -f1)" = 1 ] && rig_check "$role" >/dev/null 2>&1 && break
   sleep 0.1
 done
-role=$([ "$WHO" = nicsecd ] && echo initiator || echo responder)
 rig_check "$role" || rig_fail "strongSwan and nicsecd disagree after the reauthentication"
 echo "PASS"

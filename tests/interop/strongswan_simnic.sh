@@ -174,12 +174,12 @@ first=$(child_spis)
 echo "   nicsecd -> strongSwan; strongSwan rekeys the Child SA meanwhile (swanctl --rekey)"
 ( sleep 3; swan --rekey --child net >/dev/null ) &
 swan_rekey=$!
-rig_transfer "$RIGHT_NS" "$LEFT_NS" 198.51.100.1 5001 "$MEGABYTES"
+ns_transfer "$RIGHT_NS" "$LEFT_NS" 198.51.100.1 5001 "$MEGABYTES"
 wait "$swan_rekey" || rig_fail "swanctl --rekey --child failed"
 echo "   strongSwan -> nicsecd; nicsecd rekeys the Child SA meanwhile (nicsecctl rekey)"
 ( sleep 3; ctl rekey --child net >/dev/null ) &
 own_rekey=$!
-rig_transfer "$LEFT_NS" "$RIGHT_NS" 203.0.113.1 5002 "$MEGABYTES"
+ns_transfer "$LEFT_NS" "$RIGHT_NS" 203.0.113.1 5002 "$MEGABYTES"
 wait "$own_rekey" || rig_fail "nicsecctl rekey --child failed"
 # Child SAs nicsecd installed after the first: its own rekeys and strongSwan's.
 installed=$(($(grep -c "child net (ike#[0-9]*) INSTALLED" "$RIG/right/nicsecd.log") - 1))
@@ -196,7 +196,7 @@ ctl terminate peer --timeout 10 >/dev/null || rig_fail "terminate failed"
 swan --initiate --child net --timeout 10 >/dev/null || rig_fail "strongSwan could not initiate"
 settle responder || rig_fail "strongSwan and nicsecd disagree"
 wire_decrypt b
-rig_transfer "$LEFT_NS" "$RIGHT_NS" 203.0.113.1 5003 "$MEGABYTES_B"
-rig_transfer "$RIGHT_NS" "$LEFT_NS" 198.51.100.1 5004 "$MEGABYTES_B"
+ns_transfer "$LEFT_NS" "$RIGHT_NS" 203.0.113.1 5003 "$MEGABYTES_B"
+ns_transfer "$RIGHT_NS" "$LEFT_NS" 198.51.100.1 5004 "$MEGABYTES_B"
 nic_clean || rig_fail "the NIC does not hold exactly the current SAs, or counted drops"
 echo "PASS"

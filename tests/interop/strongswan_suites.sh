@@ -9,12 +9,7 @@
 set -uo pipefail
 source "${NICSEC_SOURCE_DIR:?}/tests/interop/rig.sh"
 
-rig_requirements
-rig_start
-rig_swanctl_conf
-rig_nicsecd_conf
-rig_start_charon
-rig_start_nicsecd
+rig_up
 
 ike_count() {
   ctl list-sas --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["ike_sas"]))'
@@ -31,36 +26,14 @@ wait_empty() {
 # run_case <title> <initiator: nicsecd|strongswan> <expected IKE proposal (nicsecd naming)>
 # Uses SWAN_IKE, SWAN_ESP, NICSEC_IKE, NICSEC_ESP and the optional NICSEC_DAEMON_EXTRA.
 run_case() {
-  local title=$1 initiator=$2 expect=$3 t0 t1 role
+  local title=$1 initiator=$2 expect=$3
   echo "== $title ($initiator initiates)"
-  rig_swanctl_conf
-  rig_nicsecd_conf "" "${NICSEC_DAEMON_EXTRA:-}"
-  swan --reload-settings >/dev/null || rig_fail "swanctl --reload-settings failed"
-  swan --load-all --file "$RIG/left/swanctl.conf" >"$RIG/left/load.out" 2>&1 ||
-    rig_fail "swanctl reload: $(cat "$RIG/left/load.out")"
-  ctl load >/dev/null || rig_fail "nicsecctl load failed"
-  : >"$RIG/left/charon.log"
-  t0=$(now_ms)
-  if [ "$initiator" = nicsecd ]; then
-    ctl initiate peer --timeout 10 >/dev/null || rig_fail "$title: nicsecd could not establish"
-    role=initiator
-  else
-    swan --initiate --child net --ike peer --timeout 10 >"$RIG/left/initiate.out" ||
-      rig_fail "$title: swanctl --initiate failed: $(tail -3 "$RIG/left/initiate.out")"
-    role=responder
-  fi
-  t1=$(now_ms)
-  echo "   established in $((t1 - t0)) ms"
-  rig_check "$role" >"$RIG/check.out" ||
-    { cat "$RIG/check.out"; rig_fail "$title: strongSwan and nicsecd disagree"; }
+  rig_reload
+  rig_establish "$title" "$initiator"
   grep -q "IKE algorithms equal: $expect\$" "$RIG/check.out" ||
     { cat "$RIG/check.out"; rig_fail "$title: expected IKE proposal $expect"; }
   grep -c '^  ok ' "$RIG/check.out" | sed 's/^/   checks passed: /'
-  if [ "$initiator" = nicsecd ]; then
-    ctl terminate peer --timeout 5 >/dev/null || rig_fail "$title: terminate failed"
-  else
-    swan --terminate --ike peer --timeout 5 >/dev/null || rig_fail "$title: swanctl --terminate"
-  fi
+  rig_terminate "$title" "$initiator"
   wait_empty
 }
 

@@ -1,5 +1,11 @@
 # Sourced by e2e/interop test scripts. Each check exits 77 (ctest: skipped) with a sentence
-# saying what is missing, so a developer without root sees why a test did not run.
+# saying what is missing, so a developer without root sees why a test did not run; fail exits 1
+# with a sentence saying what went wrong.
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
 skip() {
   echo "SKIPPED: $*" >&2
   exit 77

@@ -3,55 +3,9 @@
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
-
-json_t *tu_load_vectors(const char *name) {
-  const char *dir = getenv("NICSEC_VECTORS");
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/vectors", name);
-  json_error_t jerr;
-  json_t *root = json_load_file(path, 0, &jerr);
-  if (!root)
-    fail_msg("cannot load %s: %s (is NICSEC_VECTORS set?)", path, jerr.text);
-  return root;
-}
-
-static int nibble(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-size_t tu_hex_field(const json_t *obj, const char *key, uint8_t *buf, size_t cap) {
-  const char *hex = json_string_value(json_object_get(obj, key));
-  if (!hex)
-    fail_msg("vector field %s missing", key);
-  size_t len = strlen(hex);
-  assert_true(len % 2 == 0 && len / 2 <= cap);
-  for (size_t i = 0; i < len / 2; i++) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    assert_true(hi >= 0 && lo >= 0);
-    buf[i] = (uint8_t)(hi << 4 | lo);
-  }
-  return len / 2;
-}
-
-uint64_t tu_hex_number(const json_t *obj, const char *key) {
-  uint8_t b[8];
-  size_t n = tu_hex_field(obj, key, b, sizeof b);
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; i++)
-    v = v << 8 | b[i];
-  return v;
-}
 
 uint16_t tu_checksum(const uint8_t *p, size_t len, uint32_t acc) {
   for (size_t i = 0; i + 1 < len; i += 2)

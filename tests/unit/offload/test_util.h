@@ -9,13 +9,20 @@
 #include <jansson.h>
 
 #include "nicsec/hal.h"
+#include "vectors.h"
 
-/* Loads $NICSEC_VECTORS/<name>; fails the test if missing. */
-json_t *tu_load_vectors(const char *name);
+/* Vector files and their hex fields, through the shared reader (tests/lib/vectors.h) under the
+ * names the offload and sim tests use. */
+/* Loads $NICSEC_VECTORS/<name>; fails the test if missing. Free with json_decref. */
+static inline json_t *tu_load_vectors(const char *name) { return vectors_load_root(name); }
 /* Decodes the hex string field `key` of obj into buf (capacity cap); returns its length. */
-size_t tu_hex_field(const json_t *obj, const char *key, uint8_t *buf, size_t cap);
+static inline size_t tu_hex_field(const json_t *obj, const char *key, uint8_t *buf, size_t cap) {
+  return vec_hex_into(obj, key, buf, cap);
+}
 /* Parses a hex field as a big-endian unsigned number (up to 8 octets). */
-uint64_t tu_hex_number(const json_t *obj, const char *key);
+static inline uint64_t tu_hex_number(const json_t *obj, const char *key) {
+  return vec_hex_number(obj, key);
+}
 
 /* IPv4 / IPv6 packet carrying UDP with `payload_len` bytes of a pattern; returns its length. */
 size_t tu_udp4_packet(uint8_t *buf, const char *src, const char *dst, uint16_t sport,

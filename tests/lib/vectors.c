@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/crypto.h>
 
-json_t *vectors_load(const char *file) {
+json_t *vectors_load_root(const char *file) {
   const char *dir = getenv("NICSEC_VECTORS");
   if (!dir)
     fail_msg("NICSEC_VECTORS is not set (run the test through ctest)");
@@ -18,11 +19,16 @@ json_t *vectors_load(const char *file) {
   json_t *root = json_load_file(path, 0, &err);
   if (!root)
     fail_msg("cannot load %s: %s (line %d)", path, err.text, err.line);
+  return root;
+}
+
+json_t *vectors_load(const char *file) {
+  json_t *root = vectors_load_root(file);
   json_t *vectors = json_object_get(root, "vectors");
   json_t *count = json_object_get(root, "count");
   if (!json_is_array(vectors) || !json_is_integer(count) ||
       (size_t)json_integer_value(count) != json_array_size(vectors))
-    fail_msg("%s: \"vectors\" missing or not matching \"count\"", path);
+    fail_msg("%s: \"vectors\" missing or not matching \"count\"", file);
   json_incref(vectors);
   json_decref(root);
   return vectors;
@@ -49,28 +55,27 @@ long vec_int(const json_t *v, const char *field) {
   return n;
 }
 
-static int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-struct vec_bytes hex_literal(const char *hex) {
+/* Octets the hex string stands for; fails the test on an odd number of digits. */
+static size_t hex_octets(const char *hex) {
   size_t digits = strlen(hex);
   if (digits % 2)
     fail_msg("odd-length hex string");
-  struct vec_bytes b = {malloc(digits / 2 + 1), digits / 2};
+  return digits / 2;
+}
+
+/* OpenSSL's decoder checks every digit; octets comes from hex_octets, so the sizes agree. */
+static void hex_decode(const char *hex, uint8_t *out, size_t octets) {
+  size_t decoded = 0;
+  if (octets > 0 && (OPENSSL_hexstr2buf_ex(out, octets, &decoded, hex, '\0') != 1 ||
+                     decoded != octets))
+    fail_msg("bad hex digit in \"%.40s\"", hex);
+}
+
+struct vec_bytes hex_literal(const char *hex) {
+  size_t octets = hex_octets(hex);
+  struct vec_bytes b = {malloc(octets + 1), octets};
   assert_non_null(b.ptr);
-  for (size_t i = 0; i < b.len; i++) {
-    int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0)
-      fail_msg("bad hex digit");
-    b.ptr[i] = (uint8_t)(hi << 4 | lo);
-  }
+  hex_decode(hex, b.ptr, octets);
   return b;
 }
 
@@ -82,4 +87,22 @@ void vec_bytes_free(struct vec_bytes *b) {
   free(b->ptr);
   b->ptr = NULL;
   b->len = 0;
+}
+
+size_t vec_hex_into(const json_t *v, const char *field, uint8_t *buf, size_t cap) {
+  const char *hex = vec_str(v, field);
+  size_t octets = hex_octets(hex);
+  if (octets > cap)
+    fail_msg("vector field \"%s\": %zu octets, room for %zu", field, octets, cap);
+  hex_decode(hex, buf, octets);
+  return octets;
+}
+
+uint64_t vec_hex_number(const json_t *v, const char *field) {
+  uint8_t octets[8];
+  size_t len = vec_hex_into(v, field, octets, sizeof octets);
+  uint64_t n = 0;
+  for (size_t i = 0; i < len; i++)
+    n = n << 8 | octets[i];
+  return n;
 }
