@@ -7,7 +7,6 @@
 #include <openssl/rand.h>
 
 #include "crypto_cache.h"
-#include "crypto_hmac.h"
 #include "sk_internal.h"
 
 static enum ike_crypto_status check_key_lengths(const struct ike_encr_alg *encr,
@@ -20,15 +19,6 @@ static enum ike_crypto_status check_key_lengths(const struct ike_encr_alg *encr,
   return IKE_CRYPTO_OK;
 }
 
-/* Keys the cipher context once; messages later only supply an IV. */
-static enum ike_crypto_status key_cipher(struct ike_sk_cipher *c, const uint8_t *key) {
-  const EVP_CIPHER *cipher = crypto_cache_cipher(c->encr->cipher);
-  c->cipher = EVP_CIPHER_CTX_new();
-  int enc = c->role == IKE_SK_SEAL;
-  bool ok = cipher && c->cipher && EVP_CipherInit_ex2(c->cipher, cipher, key, NULL, enc, NULL) > 0;
-  return ok ? IKE_CRYPTO_OK : IKE_CRYPTO_E_LIBCRYPTO;
-}
-
 static enum ike_crypto_status init_aead_iv(struct ike_sk_cipher *c) {
   /* A random starting point, so that two sealers accidentally created for the same key would
    * still be unlikely to overlap; then a plain counter guarantees uniqueness per sealer. */
@@ -38,18 +28,25 @@ static enum ike_crypto_status init_aead_iv(struct ike_sk_cipher *c) {
   return IKE_CRYPTO_OK;
 }
 
+/* Copies the keys in and proves once that OpenSSL accepts them, so a bad suite fails here and
+ * not at the first message. */
 static enum ike_crypto_status setup_cipher(struct ike_sk_cipher *c, struct ike_bytes sk_e,
                                            struct ike_bytes sk_a) {
-  enum ike_crypto_status st = key_cipher(c, sk_e.ptr);
-  if (st != IKE_CRYPTO_OK)
-    return st;
+  if (c->encr->key_len > sizeof c->key || c->encr->salt_len > sizeof c->salt)
+    return IKE_CRYPTO_E_UNSUPPORTED;
+  memcpy(c->key, sk_e.ptr, c->encr->key_len);
+  if (sk_a.len)
+    memcpy(c->mac_key, sk_a.ptr, sk_a.len);
+  EVP_CIPHER_CTX *probe = sk_ctx_open(c);
+  if (!probe)
+    return IKE_CRYPTO_E_LIBCRYPTO;
+  sk_ctx_close(probe);
   if (c->encr->aead) {
     /* SK_e = key | salt: the salt is the last salt_len octets (RFC 5282, RFC 7634). */
     memcpy(c->salt, sk_e.ptr + c->encr->key_len, c->encr->salt_len);
     return c->role == IKE_SK_SEAL ? init_aead_iv(c) : IKE_CRYPTO_OK;
   }
-  c->mac = crypto_hmac_new(c->integ->digest, sk_a);
-  return c->mac ? IKE_CRYPTO_OK : IKE_CRYPTO_E_LIBCRYPTO;
+  return IKE_CRYPTO_OK;
 }
 
 enum ike_crypto_status ike_sk_cipher_new(uint16_t encr_id, uint16_t encr_key_bits,
@@ -67,12 +64,15 @@ enum ike_crypto_status ike_sk_cipher_new(uint16_t encr_id, uint16_t encr_key_bit
     st = check_key_lengths(encr, integ, sk_e, sk_a);
   if (st != IKE_CRYPTO_OK)
     return st;
-  struct ike_sk_cipher *c = OPENSSL_zalloc(sizeof *c);
+  if (sk_a.len > SK_MAX_MAC_KEY)
+    return IKE_CRYPTO_E_UNSUPPORTED;
+  struct ike_sk_cipher *c = OPENSSL_zalloc(sizeof *c + sk_a.len);
   if (!c)
     return IKE_CRYPTO_E_NO_MEMORY;
+  c->mac_key_len = (uint8_t)sk_a.len;
   c->encr = encr;
   c->integ = integ;
-  c->role = role;
+  c->role = (uint8_t)role;
   st = setup_cipher(c, sk_e, sk_a);
   if (st != IKE_CRYPTO_OK) {
     ike_sk_cipher_free(c);
@@ -86,9 +86,8 @@ enum ike_crypto_status ike_sk_cipher_new(uint16_t encr_id, uint16_t encr_key_bit
 void ike_sk_cipher_free(struct ike_sk_cipher *c) {
   if (!c)
     return;
-  EVP_CIPHER_CTX_free(c->cipher);
-  EVP_MAC_CTX_free(c->mac);
-  OPENSSL_clear_free(c, sizeof *c);
+  sk_ctx_forget(c); /* a key schedule of ours left in this thread's context */
+  OPENSSL_clear_free(c, sizeof *c + c->mac_key_len); /* raw keys, salt and IV state */
 }
 
 size_t ike_sk_iv_len(const struct ike_sk_cipher *c) { return c->encr->iv_len; }

@@ -13,7 +13,8 @@
  *
  * One ike_sk_cipher holds one direction's keys (SK_ei + SK_ai to send as original initiator,
  * SK_er + SK_ar to receive, and so on) and is either a sealer or an opener. It is not safe to
- * use one object from two threads at once.
+ * use one object from two threads at once. It holds the raw keys only (about 150 octets); each
+ * message keys a short-lived OpenSSL context, so idle IKE SAs carry no key schedules.
  */
 #ifndef NICSEC_CRYPTO_IKE_SK_H
 #define NICSEC_CRYPTO_IKE_SK_H
@@ -37,7 +38,7 @@ enum ike_crypto_status ike_sk_cipher_new(uint16_t encr_id, uint16_t encr_key_bit
                                          uint16_t integ_id, struct ike_bytes sk_e,
                                          struct ike_bytes sk_a, enum ike_sk_role role,
                                          struct ike_sk_cipher **out);
-/* Frees the cipher; OpenSSL wipes the key schedules, we wipe the salt. NULL-safe. */
+/* Frees the cipher and wipes the keys it holds. NULL-safe. */
 void ike_sk_cipher_free(struct ike_sk_cipher *c);
 
 size_t ike_sk_iv_len(const struct ike_sk_cipher *c);

@@ -16,7 +16,11 @@ static enum ike_crypto_status cbc_icv(const struct ike_sk_cipher *c, struct ike_
                                       uint8_t icv[IKE_INTEG_MAX_ICV]) {
   const struct ike_bytes parts[] = {aad, iv, ciphertext};
   uint8_t full[IKE_PRF_MAX_OUT];
-  enum ike_crypto_status st = crypto_hmac_run(c->mac, parts, 3, full, sizeof full);
+  /* Keyed per message, like the cipher: no HMAC pads stay allocated for an idle SA. */
+  EVP_MAC_CTX *mac = crypto_hmac_new(c->integ->digest, ike_bytes_of(c->mac_key, c->integ->key_len));
+  enum ike_crypto_status st =
+      mac ? crypto_hmac_run(mac, parts, 3, full, sizeof full) : IKE_CRYPTO_E_LIBCRYPTO;
+  EVP_MAC_CTX_free(mac);
   if (st == IKE_CRYPTO_OK)
     memcpy(icv, full, c->integ->icv_len);
   OPENSSL_cleanse(full, sizeof full);
@@ -24,16 +28,19 @@ static enum ike_crypto_status cbc_icv(const struct ike_sk_cipher *c, struct ike_
 }
 
 /* Runs the block cipher over len octets (a multiple of the block size) with the given IV. */
-static bool cbc_crypt(struct ike_sk_cipher *c, const uint8_t *iv, const uint8_t *in, uint8_t *out,
-                      size_t len) {
+static bool cbc_crypt(const struct ike_sk_cipher *c, const uint8_t *iv, const uint8_t *in,
+                      uint8_t *out, size_t len) {
   if (len > INT_MAX)
     return false;
   int enc = c->role == IKE_SK_SEAL;
   int outl = 0, finl = 0;
-  return EVP_CipherInit_ex2(c->cipher, NULL, NULL, iv, enc, NULL) > 0 &&
-         EVP_CIPHER_CTX_set_padding(c->cipher, 0) > 0 &&
-         EVP_CipherUpdate(c->cipher, out, &outl, in, (int)len) > 0 &&
-         EVP_CipherFinal_ex(c->cipher, out + outl, &finl) > 0 && (size_t)(outl + finl) == len;
+  EVP_CIPHER_CTX *ctx = sk_ctx_open(c);
+  bool ok = ctx && EVP_CipherInit_ex2(ctx, NULL, NULL, iv, enc, NULL) > 0 &&
+            EVP_CIPHER_CTX_set_padding(ctx, 0) > 0 &&
+            EVP_CipherUpdate(ctx, out, &outl, in, (int)len) > 0 &&
+            EVP_CipherFinal_ex(ctx, out + outl, &finl) > 0 && (size_t)(outl + finl) == len;
+  sk_ctx_close(ctx);
+  return ok;
 }
 
 enum ike_crypto_status sk_cbc_seal(struct ike_sk_cipher *c, const struct sk_seal_job *job) {

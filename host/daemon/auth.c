@@ -33,7 +33,7 @@ bool nd_auth_certreq(const struct nd_ike_sa *sa, union ike_payload_body *body) {
 static int psk_auth(struct nd_ike_sa *sa, const union ike_payload_body *our_id,
                     struct nd_auth_out *st) {
   /* The initiator does not know the peer's identity yet: the configured one stands in. */
-  const struct nd_identity *peer = sa->peer_id.type ? &sa->peer_id : &sa->conn->remote_id;
+  const struct nd_identity *peer = sa->peer_id ? sa->peer_id : &sa->conn->remote_id;
   const struct nd_secret *psk = psk_for(sa, peer);
   size_t len = 0;
   if (!psk) {

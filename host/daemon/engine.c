@@ -203,6 +203,30 @@ struct nd_ike_sa *nd_sa_new(struct nd_engine *e, const struct nd_conn_cfg *conn,
   return sa;
 }
 
+bool nd_bytes_set(uint8_t **dst, size_t *dst_len, const uint8_t *src, size_t len) {
+  free(*dst);
+  *dst = len ? malloc(len) : NULL;
+  *dst_len = *dst ? len : 0;
+  if (*dst)
+    memcpy(*dst, src, len);
+  return *dst || !len;
+}
+
+bool nd_sa_set_peer_id(struct nd_ike_sa *sa, const struct nd_identity *id) {
+  struct nd_identity *old = sa->peer_id_own;
+  sa->peer_id_own = NULL;
+  if (nd_identity_equal(id, &sa->conn->remote_id)) {
+    sa->peer_id = &sa->conn->remote_id;
+  } else {
+    sa->peer_id_own = malloc(sizeof *sa->peer_id_own);
+    if (sa->peer_id_own)
+      *sa->peer_id_own = *id;
+    sa->peer_id = sa->peer_id_own;
+  }
+  free(old); /* after the copy: id may be the old one */
+  return sa->peer_id != NULL;
+}
+
 void nd_sa_destroy(struct nd_engine *e, struct nd_ike_sa *sa, const char *why) {
   if (sa->state == ND_IKE_DEAD)
     return;
@@ -225,9 +249,10 @@ static void sa_free(struct nd_engine *e, struct nd_ike_sa *sa) {
   unhash(e, sa);
   unindex_peer(e, sa);
   nd_keys_free(sa);
-  ike_ke_free(sa->ke);
-  free(sa->init_req);
-  free(sa->init_resp);
+  nd_keys_drop_handshake(sa);
+  free(sa->ni);
+  free(sa->nr);
+  free(sa->peer_id_own);
   nd_dg_free(&sa->req.dg);
   nd_dg_free(&sa->resp.dg);
   nd_frag_reset(sa);
@@ -680,7 +705,8 @@ void nd_engine_visit(const struct nd_engine *e, nd_ike_visit_fn fn, void *ctx) {
     v.remote = sa->remote;
     if (sa->conn)
       nd_identity_format(&sa->conn->local_id, v.local_id, sizeof v.local_id);
-    nd_identity_format(&sa->peer_id, v.remote_id, sizeof v.remote_id);
+    if (sa->peer_id)
+      nd_identity_format(sa->peer_id, v.remote_id, sizeof v.remote_id);
     if (sa->state >= ND_IKE_INIT_DONE && sa->ike_sel.encr)
       nd_selected_describe(&sa->ike_sel, v.proposal, sizeof v.proposal);
     v.nat_local = sa->nat_local;

@@ -85,14 +85,24 @@ struct nd_keymat_in {
   const struct ike_secret *shared; /* NULL without PFS */
 };
 
+/* Held for every Child SA's life: the small fields come first, grouped so that no padding
+ * holes open between them (test_memory.c pins the size). */
 struct nd_child_sa {
   uint64_t id;
   const struct nd_child_cfg *cfg;
+  uint32_t spi_in, spi_out;
+  uint32_t reqid;
+  enum nd_child_state state;   /* lifecycle.c, exchange_create.c */
+  enum nd_child_origin origin; /* rekey_opt.c */
+  unsigned retries;            /* rekey attempts after TEMPORARY_FAILURE */
   bool installed;
   bool transport;
   bool encap;
-  uint32_t spi_in, spi_out;
-  uint32_t reqid;
+  bool rekey_wanted;  /* a rekey waits for the request window */
+  bool delete_queued; /* a Delete of it waits for the request window */
+  bool ke_known;      /* its KE method is negotiated (false: an IKE_AUTH child without
+                         child-pfs-info, whose first rekey must then be regular) */
+  bool force_regular; /* its next rekey is a regular one (operator's choice) */
   struct nd_selected sel;
   struct nd_ts_list local_ts, remote_ts;
   nicsec_hal_sa_id hal_in, hal_out;
@@ -100,22 +110,13 @@ struct nd_child_sa {
   struct nicsec_hal_sa hal_desc[2]; /* in, out as installed; key and salt zeroed (audit) */
   uint64_t keymat_ike_id; /* KEYMAT came from this IKE SA's IKE_SA_INIT nonces (0: other) */
   /* ---- lifecycle: rekeying and lifetimes (lifecycle.c, exchange_create.c) ---- */
-  enum nd_child_state state;
   uint64_t rekey_of;                  /* id of the Child SA this one replaces (0: none) */
   struct nicsec_hal_sa *pending_out;  /* rekey responder: outbound held back (keys; wiped) */
   uint64_t rekey_at_ms, expire_at_ms; /* soft (jittered) and hard lifetime; 0 = none */
   uint64_t retry_at_ms;               /* rekey retry after TEMPORARY_FAILURE (0 = none) */
-  unsigned retries;
-  bool rekey_wanted;                  /* a rekey waits for the request window */
-  bool delete_queued;                 /* a Delete of it waits for the request window */
   uint64_t drain_until_ms;            /* REKEYED: when the old inbound SA leaves the HAL */
   uint64_t activate_at_ms;            /* new Child SA (responder): outbound installed then, or
                                          at the peer's next request, whichever comes first */
-  /* ---- optimized rekeys (rekey_opt.c) ---- */
-  enum nd_child_origin origin;
-  bool ke_known;      /* its KE method is negotiated (false: an IKE_AUTH child without
-                         child-pfs-info, whose first rekey must then be regular) */
-  bool force_regular; /* its next rekey is a regular one (operator's choice) */
 };
 
 /* A message as sent: one datagram, or the fragments of an RFC 7383 fragmented message kept
@@ -146,13 +147,13 @@ struct nd_ccs {
   uint16_t ke_method;             /* 0: no KE payload (Child SA without PFS) */
   bool optimized;                 /* rekey with N(OPTIMIZED_REKEY) instead of SA (and TS) */
   struct ike_ke *ke;
-  uint8_t nonce[IKE_NONCE_MAX];
+  uint8_t nonce[ND_NONCE_LEN]; /* ours: always nd_random_nonce's ND_NONCE_LEN octets */
   size_t nonce_len;
   unsigned ke_retries;
   /* RFC 7296 2.8: the peer rekeyed the same SA meanwhile; its exchange's lowest nonce and what
    * it created here decide which of the two new SAs is redundant. */
   bool collided;
-  uint8_t peer_min_nonce[IKE_NONCE_MAX];
+  uint8_t *peer_min_nonce; /* heap (set by nd_ccs_note_collision), freed by nd_ccs_clear */
   size_t peer_min_len;
   uint64_t peer_new_id; /* Child SA id or IKE SA id */
 };
@@ -176,33 +177,40 @@ struct nd_reassembly {
   size_t len[ND_MAX_FRAGMENTS];
 };
 
+/* Every established SA of a gateway holds one of these for its whole life: the small fields
+ * are grouped so that no padding holes open between them (test_memory.c pins the size). */
 struct nd_ike_sa {
   uint64_t id;
   struct nd_ike_sa *next_all;      /* creation-ordered list */
   struct nd_ike_sa *next_in_bucket;
   struct nd_ike_sa *next_by_peer_spi; /* IKE_SA_INIT responders, by SPIi (nd_sa_index_peer) */
-  bool peer_indexed;
-  bool counted_half_open; /* counted in nd_engine.n_half_open */
   struct nd_cfg_ref *cfg_ref;
   const struct nd_conn_cfg *conn;
   enum nd_ike_state state;
-  bool initiator;       /* we are the original initiator */
+  uint16_t ke_method;     /* IKE_SA_INIT */
+  bool initiator;         /* we are the original initiator */
+  bool peer_indexed;
+  bool counted_half_open; /* counted in nd_engine.n_half_open */
+  bool natt;              /* IKE moved to the NAT-T port; ESP is UDP-encapsulated */
+  bool frag_ok;           /* both sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) */
+  bool opt_rekey;         /* both sent OPTIMIZED_REKEY_SUPPORTED in IKE_AUTH (rekey_opt.c) */
+  bool pfs_info;          /* both sent CHILD_SA_PFS_INFO_SUPPORTED in IKE_SA_INIT */
+  bool nat_local, nat_remote;
+  bool reauth_hello_sent; /* reauth.c: the new SA: its first INFORMATIONAL went out */
   uint64_t spi_i, spi_r;
   struct nd_addr local, remote;
-  bool natt;            /* IKE moved to the NAT-T port; ESP is UDP-encapsulated */
-  bool frag_ok;         /* both sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) */
-  bool opt_rekey;       /* both sent OPTIMIZED_REKEY_SUPPORTED in IKE_AUTH (rekey_opt.c) */
-  bool pfs_info;        /* both sent CHILD_SA_PFS_INFO_SUPPORTED in IKE_SA_INIT */
   uint32_t peer_hashes; /* ND_HASH_BIT()s of the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427) */
   struct nd_reassembly *reasm;
-  bool nat_local, nat_remote;
   /* IKE_SA_INIT */
   struct nd_selected ike_sel;
-  uint16_t ke_method;
   struct ike_ke *ke;
-  uint8_t ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+  /* Heap copies of exactly their length (set with nd_bytes_set): nonces may be 256 octets but
+   * are usually 32, and an SA lives long. Ni/Nr stay for the life of the SA (the IKE_AUTH Child
+   * SA's KEYMAT can be derived again for the operator's key export). */
+  uint8_t *ni, *nr;
   size_t ni_len, nr_len;
-  uint8_t cookie[ND_COOKIE_MAX];
+  /* Handshake-only state, released by nd_keys_drop_handshake once the SA is established. */
+  uint8_t *cookie; /* initiator: the responder's COOKIE (heap), up to ND_COOKIE_MAX */
   size_t cookie_len;
   unsigned init_retries;
   uint8_t *init_req, *init_resp; /* RealMessage1/2 for AUTH */
@@ -211,7 +219,10 @@ struct nd_ike_sa {
   struct ike_sa_transforms xf;
   struct ike_sa_keys keys;
   struct ike_sk_cipher *seal, *open;
-  struct nd_identity peer_id;
+  /* The authenticated peer identity (NULL before): conn->remote_id when it is exactly that (the
+   * usual case: 257 octets saved per SA), else peer_id_own. Set with nd_sa_set_peer_id. */
+  const struct nd_identity *peer_id;
+  struct nd_identity *peer_id_own; /* heap, for identities a wildcard connection accepted */
   /* message IDs and windows */
   uint32_t next_mid;      /* Message ID of our next request */
   uint32_t expected_mid;  /* Message ID of the peer's next request */
@@ -219,15 +230,14 @@ struct nd_ike_sa {
   struct nd_response_cache resp;
   unsigned pending;       /* ND_PENDING_* */
   /* Child SAs */
-  const struct nd_child_cfg *child_to_create; /* initiator: the child of IKE_AUTH */
   uint32_t child_spi;                         /* initiator: its inbound SPI, sent in SAi2 */
+  const struct nd_child_cfg *child_to_create; /* initiator: the child of IKE_AUTH */
   struct nd_child_sa *children; /* heap, up to ND_MAX_CHILDREN */
   size_t n_children;
   /* CREATE_CHILD_SA and IKE SA rekeying */
   struct nd_ccs ccs;             /* valid while one of the CREATE_CHILD_SA requests is out */
   uint64_t rekey_at_ms;          /* IKE SA soft lifetime (jittered); 0 = none */
   uint64_t ike_retry_at_ms;      /* IKE rekey retry after TEMPORARY_FAILURE */
-  unsigned ike_retries;
   uint64_t successor_id;         /* an IKE SA the peer's rekey created, not adopted yet */
   uint64_t redundant_until_ms;   /* collision loser's IKE SA: dropped if never deleted */
   const struct nd_child_cfg *create_wanted; /* a new Child SA waits for the request window */
@@ -235,7 +245,7 @@ struct nd_ike_sa {
   uint64_t reauth_at_ms;         /* this SA is to be replaced then (0 = never) */
   uint64_t reauth_of;            /* the new SA: id of the IKE SA it replaces (0: not a reauth) */
   uint32_t reauth_children_left;          /* the new SA: bit i set = conn->children[i] still to create on the new IKE SA */
-  bool reauth_hello_sent;        /* the new SA: its first INFORMATIONAL went out */
+  unsigned ike_retries;          /* IKE rekey attempts after TEMPORARY_FAILURE */
   /* timing */
   uint64_t created_ms, established_ms, last_rx_ms;
 };
@@ -322,6 +332,11 @@ void nd_sa_index_peer(struct nd_engine *e, struct nd_ike_sa *sa);
 /* Marks the SA dead and removes its Child SAs from the HAL; freed after the current event. */
 void nd_sa_destroy(struct nd_engine *e, struct nd_ike_sa *sa, const char *why);
 uint64_t nd_random_spi64(void);
+/* Replaces *dst (heap, freed first) by a heap copy of len octets of src: state kept for an SA's
+ * life takes only the octets it holds. False when out of memory (*dst is then empty). */
+bool nd_bytes_set(uint8_t **dst, size_t *dst_len, const uint8_t *src, size_t len);
+/* Records the authenticated peer identity (sa->conn must be final). False when out of memory. */
+bool nd_sa_set_peer_id(struct nd_ike_sa *sa, const struct nd_identity *id);
 /* Runs a freshly allocated responder SA through the transition table with its first
  * IKE_SA_INIT request; frees it again unless the request was accepted. */
 void nd_dispatch_new(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);
@@ -434,8 +449,12 @@ bool nd_nonce_loses(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_l
 /* The lower of two nonces (memcmp over the shorter length, then the shorter one). */
 void nd_nonce_min(const uint8_t *x, size_t x_len, const uint8_t *y, size_t y_len,
                   const uint8_t **out, size_t *out_len);
-/* Fresh nonce for CREATE_CHILD_SA. */
+/* Fresh nonce for CREATE_CHILD_SA (ND_NONCE_LEN octets). */
 bool nd_random_nonce(uint8_t *out, size_t *len);
+/* A collision of our CREATE_CHILD_SA (RFC 7296 2.8): keeps the lowest nonce of the peer's
+ * exchange and what it created. False (no collision noted) when out of memory. */
+bool nd_ccs_note_collision(struct nd_ike_sa *sa, const uint8_t *lowest, size_t lowest_len,
+                           uint64_t peer_new_id);
 
 /* ---- ike_rekey.c: rekeying the IKE SA (RFC 7296 1.3.2, 2.18), collisions (2.8) ------------ */
 
@@ -498,6 +517,9 @@ bool nd_keys_psk_auth(const struct nd_ike_sa *sa, bool for_initiator, const uint
                       size_t psk_len, const struct ike_id_payload *id, uint8_t *out,
                       size_t *out_len);
 void nd_keys_free(struct nd_ike_sa *sa);
+/* The SA is established: frees what only the handshake needed (KE private value, the
+ * IKE_SA_INIT messages, SK_pi/SK_pr, the cookie). */
+void nd_keys_drop_handshake(struct nd_ike_sa *sa);
 
 /* ---- auth.c: proving our identity, checking the peer's ------------------------------------ */
 

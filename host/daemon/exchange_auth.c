@@ -52,8 +52,9 @@ static void mark_established(struct nd_engine *e, struct nd_ike_sa *sa) {
   char local[64], remote[64], peer[128];
   nd_addr_format(&sa->local, local, sizeof local);
   nd_addr_format(&sa->remote, remote, sizeof remote);
-  nd_identity_format(&sa->peer_id, peer, sizeof peer);
+  nd_identity_format(sa->peer_id, peer, sizeof peer);
   sa->established_ms = e->now_ms;
+  nd_keys_drop_handshake(sa);
   e->stats.ike_established++;
   e->stats.handshakes_ok++;
   nd_life_ike_start(e, sa);
@@ -112,7 +113,10 @@ enum nd_hres nd_auth_response(struct nd_engine *e, struct nd_ike_sa *sa, struct 
     nd_sa_destroy(e, sa, text);
     return ND_HR_DESTROY;
   }
-  sa->peer_id = peer;
+  if (!nd_sa_set_peer_id(sa, &peer)) {
+    nd_sa_destroy(e, sa, "out of memory");
+    return ND_HR_DESTROY;
+  }
   nd_opt_auth_note(sa, in);
   mark_established(e, sa);
   initiator_child(e, sa, in);
@@ -172,8 +176,8 @@ static const char *authenticate_initiator(struct nd_ike_sa *sa, struct nd_rx *rx
        !nd_identity_equal(&wanted, &conn->local_id)))
     return "initiator asked for an identity (IDr) that is not ours";
   const char *why = nd_auth_check_peer(sa, in, &idi, &peer);
-  if (!why)
-    sa->peer_id = peer;
+  if (!why && !nd_sa_set_peer_id(sa, &peer))
+    why = "out of memory";
   return why;
 }
 
@@ -181,7 +185,7 @@ static const char *authenticate_initiator(struct nd_ike_sa *sa, struct nd_rx *rx
 static void initial_contact(struct nd_engine *e, struct nd_ike_sa *sa) {
   for (struct nd_ike_sa *other = e->all; other; other = other->next_all)
     if (other != sa && other->conn == sa->conn && other->state == ND_IKE_ESTABLISHED &&
-        nd_identity_equal(&other->peer_id, &sa->peer_id))
+        other->peer_id && nd_identity_equal(other->peer_id, sa->peer_id))
       nd_sa_destroy(e, other, "replaced (peer sent INITIAL_CONTACT)");
 }
 

@@ -36,6 +36,17 @@ bool nd_random_nonce(uint8_t *out, size_t *len) {
 
 /* ---- the lowest-nonce rule (RFC 7296 2.8) ---------------------------------------------------- */
 
+bool nd_ccs_note_collision(struct nd_ike_sa *sa, const uint8_t *lowest, size_t lowest_len,
+                           uint64_t peer_new_id) {
+  if (!nd_bytes_set(&sa->ccs.peer_min_nonce, &sa->ccs.peer_min_len, lowest, lowest_len)) {
+    ND_WARN("ike#%llu: out of memory noting a rekey collision", (unsigned long long)sa->id);
+    return false;
+  }
+  sa->ccs.collided = true;
+  sa->ccs.peer_new_id = peer_new_id;
+  return true;
+}
+
 static int nonce_cmp(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len) {
   int c = memcmp(a, b, a_len < b_len ? a_len : b_len);
   if (c)
@@ -56,6 +67,7 @@ bool nd_nonce_loses(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_l
 
 void nd_ccs_clear(struct nd_ike_sa *sa) {
   ike_ke_free(sa->ccs.ke);
+  free(sa->ccs.peer_min_nonce);
   OPENSSL_cleanse(&sa->ccs, sizeof sa->ccs);
   memset(&sa->ccs, 0, sizeof sa->ccs);
 }
@@ -464,10 +476,8 @@ static void note_collision(struct nd_ike_sa *sa, const struct nd_child_sa *old,
   const uint8_t *lowest;
   size_t lowest_len;
   nd_nonce_min(ni.ptr, ni.len, nr, nr_len, &lowest, &lowest_len);
-  sa->ccs.collided = true;
-  memcpy(sa->ccs.peer_min_nonce, lowest, lowest_len);
-  sa->ccs.peer_min_len = lowest_len;
-  sa->ccs.peer_new_id = created->id;
+  if (!nd_ccs_note_collision(sa, lowest, lowest_len, created->id))
+    return;
   ND_INFO("ike#%llu: child %s: the peer rekeys it too (collision)", (unsigned long long)sa->id,
           old->cfg->name);
 }

@@ -18,9 +18,10 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t len) {
   return copy;
 }
 
-static bool random_nonce(uint8_t *out, size_t *len) {
-  *len = ND_NONCE_LEN;
-  return RAND_bytes(out, ND_NONCE_LEN) == 1;
+/* A fresh nonce into *out (heap, exactly ND_NONCE_LEN octets). */
+static bool random_nonce(uint8_t **out, size_t *len) {
+  uint8_t nonce[ND_NONCE_LEN];
+  return RAND_bytes(nonce, sizeof nonce) == 1 && nd_bytes_set(out, len, nonce, sizeof nonce);
 }
 
 static bool conn_matches(const struct nd_conn_cfg *c, const struct nd_addr *local,
@@ -187,15 +188,17 @@ enum nd_hres nd_init_request(struct nd_engine *e, struct nd_ike_sa *sa, struct n
   enum ike_crypto_status st = ike_ke_respond(sa->ike_sel.ke, ike_bytes_of(ke.ke.data.ptr,
                                              ke.ke.data.len), &sa->ke, &shared);
   if (st != IKE_CRYPTO_OK) {
-    ND_INFO("ike#%llu: peer's KE data rejected: %s", (unsigned long long)sa->id,
-            ike_crypto_strerror(st));
-    nd_send_init_notify(e, rx, IKE_N_INVALID_SYNTAX, NULL, 0);
+    /* Wrong length, a point off the curve (RFC 6989) or an all-zero X25519/X448 result
+     * (RFC 8031 2): the exchange ends here, silently. INVALID_SYNTAX may only travel protected
+     * (RFC 7296 3.10.1) and INVALID_KE_PAYLOAD asks for another group, not the one sent. */
+    ND_INFO("ike#%llu: peer's KE data rejected, IKE_SA_INIT dropped: %s",
+            (unsigned long long)sa->id, ike_crypto_strerror(st));
+    e->stats.dropped++;
     return ND_HR_DESTROY;
   }
   sa->ke_method = sa->ike_sel.ke;
-  sa->ni_len = nonce.nonce.data.len;
-  memcpy(sa->ni, nonce.nonce.data.ptr, sa->ni_len);
-  bool ok = random_nonce(sa->nr, &sa->nr_len) && nd_keys_derive(sa, &shared);
+  bool ok = nd_bytes_set(&sa->ni, &sa->ni_len, nonce.nonce.data.ptr, nonce.nonce.data.len) &&
+            random_nonce(&sa->nr, &sa->nr_len) && nd_keys_derive(sa, &shared);
   ike_secret_free(&shared);
   bool peer_natd = nd_natd_present(chain);
   nd_natd_check(sa, chain);
@@ -232,7 +235,7 @@ int nd_init_start(struct nd_engine *e, struct nd_ike_sa *sa) {
     if (ike_ke_initiate(sa->ke_method, &sa->ke) != IKE_CRYPTO_OK)
       return -1;
   }
-  if (!sa->ni_len && !random_nonce(sa->ni, &sa->ni_len))
+  if (!sa->ni_len && !random_nonce(&sa->ni, &sa->ni_len))
     return -1;
   union ike_payload_body cookie, body_sa, body_ke, body_nonce, natd[2], frag, sig_hashes, pfs_info;
   uint8_t pub[IKE_KE_MAX_PUBLIC], hashes[2][20], hash_list[16];
@@ -293,8 +296,8 @@ static enum nd_hres handle_retry_notifies(struct nd_engine *e, struct nd_ike_sa 
   if (nd_notify_data(chain, IKE_N_COOKIE, &data)) {
     if (data.len < 1 || data.len > ND_COOKIE_MAX)
       return ND_HR_DROP;
-    memcpy(sa->cookie, data.ptr, data.len);
-    sa->cookie_len = data.len;
+    if (!nd_bytes_set(&sa->cookie, &sa->cookie_len, data.ptr, data.len))
+      return ND_HR_DROP;
     return restart_init(e, sa, "the responder asks for a cookie");
   }
   if (nd_notify_data(chain, IKE_N_INVALID_KE_PAYLOAD, &data)) {
@@ -325,8 +328,8 @@ static bool initiator_accept(struct nd_ike_sa *sa, const struct ike_chain *chain
             (unsigned long long)sa->id);
     return false;
   }
-  sa->nr_len = nonce.nonce.data.len;
-  memcpy(sa->nr, nonce.nonce.data.ptr, sa->nr_len);
+  if (!nd_bytes_set(&sa->nr, &sa->nr_len, nonce.nonce.data.ptr, nonce.nonce.data.len))
+    return false;
   struct ike_secret shared = {0};
   enum ike_crypto_status st =
       ike_ke_finish(sa->ke, ike_bytes_of(ke.ke.data.ptr, ke.ke.data.len), &shared);

@@ -70,9 +70,11 @@ static void inherit(struct nd_engine *e, struct nd_ike_sa *n, const struct nd_ik
   n->peer_hashes = old->peer_hashes;
   n->nat_local = old->nat_local;
   n->nat_remote = old->nat_remote;
-  n->peer_id = old->peer_id;
+  if (old->peer_id)
+    nd_sa_set_peer_id(n, old->peer_id); /* only fails out of memory: then listed without */
   n->last_rx_ms = e->now_ms;
   n->established_ms = e->now_ms;
+  nd_keys_drop_handshake(n); /* its SK_pi/SK_pr: a rekeyed SA never authenticates */
   nd_set_state(n, ND_IKE_ESTABLISHED);
   nd_life_ike_start(e, n);
   e->stats.ike_established++;
@@ -177,11 +179,9 @@ static struct nd_ike_sa *initiator_new_sa(struct nd_engine *e, struct nd_ike_sa 
   n->spi_r = spi_r;
   n->ike_sel = *sel;
   n->ke_method = sel->ke;
-  memcpy(n->ni, old->ccs.nonce, old->ccs.nonce_len);
-  n->ni_len = old->ccs.nonce_len;
-  n->nr_len = nonce->nonce.data.len;
-  memcpy(n->nr, nonce->nonce.data.ptr, n->nr_len);
-  if (!nd_keys_derive_rekey(n, old, shared)) {
+  if (!nd_bytes_set(&n->ni, &n->ni_len, old->ccs.nonce, old->ccs.nonce_len) ||
+      !nd_bytes_set(&n->nr, &n->nr_len, nonce->nonce.data.ptr, nonce->nonce.data.len) ||
+      !nd_keys_derive_rekey(n, old, shared)) {
     nd_sa_destroy(e, n, "cannot derive the rekeyed IKE SA's keys");
     return NULL;
   }
@@ -346,9 +346,11 @@ static struct nd_ike_sa *responder_new_sa(struct nd_engine *e, struct nd_ike_sa 
     n->spi_i = spi_i;
     n->ike_sel = *sel;
     n->ke_method = sel->ke;
-    n->ni_len = nonce.nonce.data.len;
-    memcpy(n->ni, nonce.nonce.data.ptr, n->ni_len);
-    ok = nd_random_nonce(n->nr, &n->nr_len) && nd_keys_derive_rekey(n, old, &shared);
+    uint8_t nr[ND_NONCE_LEN];
+    size_t nr_len;
+    ok = nd_bytes_set(&n->ni, &n->ni_len, nonce.nonce.data.ptr, nonce.nonce.data.len) &&
+         nd_random_nonce(nr, &nr_len) && nd_bytes_set(&n->nr, &n->nr_len, nr, nr_len) &&
+         nd_keys_derive_rekey(n, old, &shared);
   }
   ike_secret_free(&shared);
   if (!ok) {
@@ -411,10 +413,7 @@ enum nd_hres nd_ike_rekey_request(struct nd_engine *e, struct nd_ike_sa *sa, str
     size_t lowest_len;
     nd_decode_first(&rx->inner, IKE_PT_NONCE, &ni);
     nd_nonce_min(ni.nonce.data.ptr, ni.nonce.data.len, n->nr, n->nr_len, &lowest, &lowest_len);
-    sa->ccs.collided = true;
-    memcpy(sa->ccs.peer_min_nonce, lowest, lowest_len);
-    sa->ccs.peer_min_len = lowest_len;
-    sa->ccs.peer_new_id = n->id;
+    nd_ccs_note_collision(sa, lowest, lowest_len, n->id);
     sa->successor_id = n->id;
     ND_INFO("ike#%llu: IKE SA rekey collision", (unsigned long long)sa->id);
   } else {

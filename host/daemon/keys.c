@@ -138,6 +138,20 @@ bool nd_keys_psk_auth(const struct nd_ike_sa *sa, bool for_initiator, const uint
   return ok;
 }
 
+void nd_keys_drop_handshake(struct nd_ike_sa *sa) {
+  ike_ke_free(sa->ke);
+  sa->ke = NULL;
+  free(sa->init_req);
+  free(sa->init_resp);
+  sa->init_req = sa->init_resp = NULL;
+  sa->init_req_len = sa->init_resp_len = 0;
+  free(sa->cookie);
+  sa->cookie = NULL;
+  sa->cookie_len = 0;
+  ike_secret_free(&sa->keys.sk_pi); /* only AUTH uses them (RFC 7296 2.15) */
+  ike_secret_free(&sa->keys.sk_pr);
+}
+
 void nd_keys_free(struct nd_ike_sa *sa) {
   ike_sk_cipher_free(sa->seal);
   ike_sk_cipher_free(sa->open);

@@ -14,6 +14,12 @@
 
 enum { REAUTH_RETRY_MS = 10000 };
 
+/* Equal authenticated peer identities (an SA not authenticated yet has none). */
+static bool same_peer_id(const struct nd_ike_sa *a, const struct nd_ike_sa *b) {
+  static const struct nd_identity none;
+  return nd_identity_equal(a->peer_id ? a->peer_id : &none, b->peer_id ? b->peer_id : &none);
+}
+
 static bool live(const struct nd_child_sa *c) {
   return c->cfg && c->state == ND_CHILD_LIVE;
 }
@@ -120,7 +126,7 @@ static const struct nd_child_sa *replaced_child(const struct nd_engine *e,
                                                 const struct nd_child_sa *child) {
   for (const struct nd_ike_sa *o = e->all; o; o = o->next_all) {
     if (o == sa || o->state != ND_IKE_ESTABLISHED || !o->conn ||
-        strcmp(o->conn->name, sa->conn->name) != 0 || !nd_identity_equal(&o->peer_id, &sa->peer_id))
+        strcmp(o->conn->name, sa->conn->name) != 0 || !same_peer_id(o, sa))
       continue;
     const struct nd_child_sa *prev = live_child_named(o, child->cfg->name);
     if (prev)
@@ -156,7 +162,7 @@ bool nd_reauth_install_responder(struct nd_engine *e, struct nd_ike_sa *sa,
 
 static bool same_peer(const struct nd_ike_sa *a, const struct nd_ike_sa *b) {
   return a != b && a->conn && b->conn && strcmp(a->conn->name, b->conn->name) == 0 &&
-         nd_identity_equal(&a->peer_id, &b->peer_id);
+         same_peer_id(a, b);
 }
 
 void nd_reauth_takeover(struct nd_engine *e, const struct nd_ike_sa *sa) {

@@ -23,7 +23,7 @@ static void apply_prefix(uint8_t *addr, size_t len, unsigned prefix_len, uint8_t
   }
 }
 
-static int parse_addr(const char *text, int *family, uint8_t *out) {
+static int parse_addr(const char *text, uint8_t *family, uint8_t *out) {
   if (inet_pton(AF_INET, text, out) == 1) {
     *family = AF_INET;
     return 0;
@@ -95,7 +95,7 @@ static int parse_range(char *spec, struct nd_ts *ts) {
   }
   if (dash) {
     *dash = '\0';
-    int end_family;
+    uint8_t end_family;
     if (parse_addr(spec, &ts->family, ts->start) != 0 ||
         parse_addr(dash + 1, &end_family, ts->end) != 0 || end_family != ts->family)
       return -1;

@@ -16,8 +16,9 @@
 
 enum { ND_MAX_TS = 8 };
 
+/* Packed to 38 octets (an int family made it 44): every Child SA holds two lists of these. */
 struct nd_ts {
-  int family; /* AF_INET / AF_INET6 */
+  uint8_t family; /* AF_INET / AF_INET6 */
   uint8_t proto;
   uint16_t start_port, end_port;
   uint8_t start[16], end[16]; /* 4 octets used for IPv4 */
@@ -29,7 +30,7 @@ struct nd_ts_cfg {
 };
 
 struct nd_ts_list {
-  size_t count;
+  uint8_t count; /* up to ND_MAX_TS */
   struct nd_ts ts[ND_MAX_TS];
 };
 

@@ -33,13 +33,21 @@ static const EVP_CIPHER *cipher_for(enum nicsec_hal_alg alg) {
   return fetched[alg];
 }
 
+enum nicsec_hal_err esp_aead_check(enum nicsec_hal_alg alg, size_t key_len, uint8_t icv_len) {
+  const EVP_CIPHER *cipher = cipher_for(alg);
+  if (!cipher || (size_t)EVP_CIPHER_get_key_length(cipher) != key_len || icv_len > ESP_MAX_ICV)
+    return NICSEC_HAL_E_INVAL;
+  return NICSEC_HAL_OK;
+}
+
 enum nicsec_hal_err esp_aead_init(struct esp_aead *a, enum nicsec_hal_alg alg, const uint8_t *key,
                                   size_t key_len, const uint8_t salt[NICSEC_HAL_SALT_LEN],
                                   uint8_t icv_len, bool encrypt) {
   memset(a, 0, sizeof *a);
+  enum nicsec_hal_err err = esp_aead_check(alg, key_len, icv_len);
+  if (err != NICSEC_HAL_OK)
+    return err;
   const EVP_CIPHER *cipher = cipher_for(alg);
-  if (!cipher || (size_t)EVP_CIPHER_get_key_length(cipher) != key_len || icv_len > ESP_MAX_ICV)
-    return NICSEC_HAL_E_INVAL;
   a->ctx = EVP_CIPHER_CTX_new();
   if (!a->ctx)
     return NICSEC_HAL_E_NOMEM;

@@ -24,6 +24,8 @@ struct esp_aead {
   bool encrypt;
 };
 
+/* Whether esp_aead_init would accept these parameters (without keying anything). */
+enum nicsec_hal_err esp_aead_check(enum nicsec_hal_alg alg, size_t key_len, uint8_t icv_len);
 /* Schedules key for one direction. Returns NICSEC_HAL_E_CRYPTO if OpenSSL refuses. */
 enum nicsec_hal_err esp_aead_init(struct esp_aead *a, enum nicsec_hal_alg alg, const uint8_t *key,
                                   size_t key_len, const uint8_t salt[NICSEC_HAL_SALT_LEN],

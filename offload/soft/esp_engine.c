@@ -15,23 +15,38 @@ enum { NON_ESP_MARKER_LEN = 4, NATT_KEEPALIVE = 0xff };
 
 enum nicsec_hal_err soft_sa_init(struct soft_sa *sa, const struct nicsec_hal_sa *desc) {
   memset(sa, 0, sizeof *sa);
+  enum nicsec_hal_err err =
+      esp_aead_check(desc->alg, desc->key_len, desc->icv_len); /* refused at install, not later */
+  if (err != NICSEC_HAL_OK)
+    return err;
   bool inbound = desc->dir == NICSEC_HAL_DIR_IN;
   if (inbound && !esp_replay_init(&sa->replay, desc->replay_window, desc->esn, desc->initial_seq))
     return NICSEC_HAL_E_REPLAY_WINDOW;
-  enum nicsec_hal_err err = esp_aead_init(&sa->aead, desc->alg, desc->key, desc->key_len,
-                                          desc->salt, desc->icv_len, !inbound);
-  if (err != NICSEC_HAL_OK)
-    return err;
-  sa->desc = *desc;
-  OPENSSL_cleanse(sa->desc.key, sizeof sa->desc.key);
-  OPENSSL_cleanse(sa->desc.salt, sizeof sa->desc.salt);
+  sa->desc = *desc; /* the key waits here (wiped on delete) until the first packet */
   sa->seq_out = inbound ? 0 : desc->initial_seq;
   sa->stats.seq = inbound ? sa->replay.top : sa->seq_out;
   return NICSEC_HAL_OK;
 }
 
+/* The EVP context (about 1 KB: key schedule and GHASH tables) is made at the SA's first packet,
+ * so the many idle SAs of a busy gateway cost only their raw key. From then on only the context
+ * holds the key: the copy in desc is wiped. */
+static enum nicsec_hal_err sa_keyed(struct soft_sa *sa) {
+  if (sa->aead.ctx)
+    return NICSEC_HAL_OK;
+  enum nicsec_hal_err err =
+      esp_aead_init(&sa->aead, sa->desc.alg, sa->desc.key, sa->desc.key_len, sa->desc.salt,
+                    sa->desc.icv_len, sa->desc.dir == NICSEC_HAL_DIR_OUT);
+  if (err == NICSEC_HAL_OK) {
+    OPENSSL_cleanse(sa->desc.key, sizeof sa->desc.key);
+    OPENSSL_cleanse(sa->desc.salt, sizeof sa->desc.salt);
+  }
+  return err;
+}
+
 void soft_sa_wipe(struct soft_sa *sa) {
   esp_aead_free(&sa->aead);
+  esp_replay_free(&sa->replay);
   OPENSSL_cleanse(sa, sizeof *sa);
 }
 
@@ -146,6 +161,9 @@ static size_t build_aad(uint8_t aad[ESP_MAX_AAD], uint32_t spi, uint64_t seq, bo
 static enum nicsec_hal_err seal_esp(struct soft_sa *sa, uint64_t seq, const uint8_t iv[ESP_IV_LEN],
                                     uint8_t *esp, const uint8_t *payload, size_t payload_len,
                                     const uint8_t *tail, size_t tail_len, size_t *esp_len) {
+  enum nicsec_hal_err err = sa_keyed(sa);
+  if (err != NICSEC_HAL_OK)
+    return err;
   uint8_t aad[ESP_MAX_AAD];
   size_t aad_len = build_aad(aad, sa->desc.spi, seq, sa->desc.esn);
   put_be32(esp + ESP_SPI, sa->desc.spi);
@@ -176,6 +194,8 @@ enum nicsec_hal_err soft_esp_open(struct soft_sa *sa, const uint8_t *esp, size_t
   if (get_be32(esp + ESP_SPI) != sa->desc.spi) /* callers look up by SPI; guard the layer anyway */
     return NICSEC_HAL_E_PKT_NO_SA;
   enum nicsec_hal_err err = esp_replay_check(&sa->replay, get_be32(esp + ESP_SEQ), seq);
+  if (err == NICSEC_HAL_OK)
+    err = sa_keyed(sa);
   if (err != NICSEC_HAL_OK)
     return err;
   uint8_t aad[ESP_MAX_AAD];

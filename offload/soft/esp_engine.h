@@ -21,7 +21,7 @@
 enum { ESP_SPI = 0, ESP_SEQ = 4, ESP_IV = 8, ESP_HDR = 16, ESP_TRAILER = 2, ESP_ALIGN = 4 };
 
 struct soft_sa {
-  struct nicsec_hal_sa desc; /* key and salt wiped once scheduled: never kept in the clear */
+  struct nicsec_hal_sa desc; /* key and salt held until the first packet keys aead, then wiped */
   struct esp_aead aead;
   struct esp_replay replay;  /* inbound only */
   uint64_t seq_out;          /* outbound: last SN sent */
@@ -32,9 +32,10 @@ struct soft_sa {
 
 #define SOFT_EV_BIT(type) (1u << (type))
 
-/* Schedules the key, sets up replay state, and wipes desc's key/salt in the copy it keeps. */
+/* Checks the algorithm and key length and sets up replay state. The key is scheduled at the
+ * first packet (soft_esp_seal / soft_esp_open), which then wipes the raw key kept in desc. */
 enum nicsec_hal_err soft_sa_init(struct soft_sa *sa, const struct nicsec_hal_sa *desc);
-/* Frees the AEAD context and wipes all SA state. */
+/* Frees the AEAD context and the replay bitmap and wipes all SA state (the key included). */
 void soft_sa_wipe(struct soft_sa *sa);
 
 /* ESP layer, outbound. esp has room for ESP_HDR + pt_len + ICV; the plaintext (payload,

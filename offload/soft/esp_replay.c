@@ -1,28 +1,46 @@
 #include "esp_replay.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum { WINDOW_GRANULE = 32 };
 
+static size_t n_words(uint32_t window) {
+  return (window + ESP_REPLAY_WORD_BITS - 1) / ESP_REPLAY_WORD_BITS;
+}
+
+static uint64_t *words(struct esp_replay *r) {
+  return r->heap_bits ? r->heap_bits : r->inline_bits;
+}
+
+static const uint64_t *words_c(const struct esp_replay *r) {
+  return r->heap_bits ? r->heap_bits : r->inline_bits;
+}
+
 static void bit_set(struct esp_replay *r, uint64_t sn) {
   uint32_t i = (uint32_t)(sn % r->window);
-  r->bits[i / ESP_REPLAY_WORD_BITS] |= UINT64_C(1) << (i % ESP_REPLAY_WORD_BITS);
+  words(r)[i / ESP_REPLAY_WORD_BITS] |= UINT64_C(1) << (i % ESP_REPLAY_WORD_BITS);
 }
 
 static void bit_clear(struct esp_replay *r, uint64_t sn) {
   uint32_t i = (uint32_t)(sn % r->window);
-  r->bits[i / ESP_REPLAY_WORD_BITS] &= ~(UINT64_C(1) << (i % ESP_REPLAY_WORD_BITS));
+  words(r)[i / ESP_REPLAY_WORD_BITS] &= ~(UINT64_C(1) << (i % ESP_REPLAY_WORD_BITS));
 }
 
 static bool bit_test(const struct esp_replay *r, uint64_t sn) {
   uint32_t i = (uint32_t)(sn % r->window);
-  return (r->bits[i / ESP_REPLAY_WORD_BITS] >> (i % ESP_REPLAY_WORD_BITS)) & 1u;
+  return (words_c(r)[i / ESP_REPLAY_WORD_BITS] >> (i % ESP_REPLAY_WORD_BITS)) & 1u;
 }
 
 bool esp_replay_init(struct esp_replay *r, uint32_t window, bool esn, uint64_t initial_top) {
   memset(r, 0, sizeof *r);
   if (window % WINDOW_GRANULE != 0 || window > ESP_REPLAY_MAX_WINDOW || (esn && window == 0))
     return false; /* ESN inference needs a window */
+  if (n_words(window) > ESP_REPLAY_INLINE_WORDS) {
+    r->heap_bits = calloc(n_words(window), sizeof *r->heap_bits);
+    if (!r->heap_bits)
+      return false;
+  }
   r->window = window;
   r->esn = esn;
   r->top = esn ? initial_top : (initial_top & UINT32_MAX);
@@ -68,7 +86,7 @@ enum nicsec_hal_err esp_replay_check(const struct esp_replay *r, uint32_t seq_lo
 static void slide_to(struct esp_replay *r, uint64_t new_top) {
   uint64_t shift = new_top - r->top;
   if (shift >= r->window) {
-    memset(r->bits, 0, sizeof r->bits);
+    memset(words(r), 0, n_words(r->window) * sizeof(uint64_t));
   } else {
     for (uint64_t i = 1; i <= shift; i++) /* counted, so new_top = 2^64 - 1 terminates */
       bit_clear(r, r->top + i);
@@ -88,4 +106,9 @@ bool esp_replay_update(struct esp_replay *r, uint64_t seq) {
     slide_to(r, seq);
   bit_set(r, seq);
   return new_block;
+}
+
+void esp_replay_free(struct esp_replay *r) {
+  free(r->heap_bits);
+  r->heap_bits = NULL;
 }

@@ -47,7 +47,9 @@ struct soft_dev {
   uint32_t n_free;
   uint32_t next_gen;
   uint32_t *buckets;                 /* SPI hash -> first slot index + 1 */
-  unsigned hash_bits;                /* 2^hash_bits buckets, about one per slot */
+  unsigned hash_bits;                /* 2^hash_bits buckets, at least one per installed SA */
+  unsigned max_hash_bits;            /* about one bucket per slot: where growing stops */
+  uint32_t slots_touched;            /* slots [0, slots_touched) have ever held an SA */
   uint32_t out_head;                 /* newest outbound SA: slot index + 1; 0 = none */
   struct soft_policies policies;
   struct soft_io *io;                /* datapath I/O; NULL when opened without a TUN device */
@@ -208,9 +210,10 @@ static enum nicsec_hal_err soft_open(const char *args, void **priv, struct nicse
   d->n_slots = d->caps.max_sa_in + d->caps.max_sa_out;
   d->slots = calloc(d->n_slots, sizeof *d->slots);
   d->free_stack = calloc(d->n_slots, sizeof *d->free_stack);
-  for (d->hash_bits = MIN_HASH_BITS;
-       d->hash_bits < MAX_HASH_BITS && (1u << d->hash_bits) < d->n_slots;)
-    d->hash_bits++;
+  for (d->max_hash_bits = MIN_HASH_BITS;
+       d->max_hash_bits < MAX_HASH_BITS && (1u << d->max_hash_bits) < d->n_slots;)
+    d->max_hash_bits++;
+  d->hash_bits = MIN_HASH_BITS;
   d->buckets = calloc((size_t)1 << d->hash_bits, sizeof *d->buckets);
   err = soft_policies_init(&d->policies, d->caps.max_policies);
   if (!d->slots || !d->free_stack || !d->buckets || err != NICSEC_HAL_OK) {
@@ -266,8 +269,30 @@ static size_t first_rejected(const struct soft_dev *d, const struct nicsec_hal_s
   return n;
 }
 
+/* The bucket table grows with the SAs installed rather than being sized for max_sa up front:
+ * SPIs hash all over it, so a capacity-sized table (512 KB at max_sa=65536) would be resident
+ * after a few thousand SAs. Only slots that ever held an SA are walked, so untouched pages of
+ * the slot array stay untouched. Out of memory: the table keeps its size (longer chains). */
+static void grow_buckets(struct soft_dev *d) {
+  uint32_t installed = d->n_in + d->n_out;
+  if (installed < (1u << d->hash_bits) || d->hash_bits >= d->max_hash_bits)
+    return;
+  uint32_t *bigger = calloc((size_t)1 << (d->hash_bits + 1), sizeof *bigger);
+  if (!bigger)
+    return;
+  free(d->buckets);
+  d->buckets = bigger;
+  d->hash_bits++;
+  for (uint32_t idx = 0; idx < d->slots_touched; idx++)
+    if (d->slots[idx].sa)
+      list_push(d, &d->buckets[spi_hash(d, d->slots[idx].sa->desc.spi)], idx, LIST_HASH);
+}
+
 static void commit(struct soft_dev *d, struct soft_sa *sa, nicsec_hal_sa_id *id) {
+  grow_buckets(d);
   uint32_t idx = d->free_stack[--d->n_free];
+  if (idx >= d->slots_touched)
+    d->slots_touched = idx + 1;
   struct soft_slot *s = &d->slots[idx];
   *s = (struct soft_slot){.sa = sa, .gen = ++d->next_gen, .state = NICSEC_HAL_SA_ACTIVE};
   if (s->gen == 0) /* keep ids non-zero-generation after 2^32 installs */
@@ -379,6 +404,7 @@ static enum nicsec_hal_err update_seq(struct soft_sa *sa, uint64_t seq) {
     sa->seq_out = seq;
   } else {
     uint64_t seen = sa->replay.seen;
+    esp_replay_free(&sa->replay);
     if (!esp_replay_init(&sa->replay, sa->desc.replay_window, sa->desc.esn, seq))
       return NICSEC_HAL_E_REPLAY_WINDOW;
     sa->replay.seen = seen;

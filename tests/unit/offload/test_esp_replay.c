@@ -74,6 +74,7 @@ static void test_large_window(void **state) {
   assert_int_equal(receive(&r, 10000 - 4096, NULL), NICSEC_HAL_E_PKT_REPLAY);
   assert_int_equal(receive(&r, 10000 - 4095, NULL), NICSEC_HAL_OK);
   assert_int_equal(receive(&r, 10000 - 4095, NULL), NICSEC_HAL_E_PKT_REPLAY);
+  esp_replay_free(&r);
   /* With ESN the same low bits left of the window read as the next 2^32 block (A2.2): the
    * ICV check, not the window, then rejects a replay. */
   assert_true(esp_replay_init(&r, 4096, true, 10000));
@@ -81,10 +82,36 @@ static void test_large_window(void **state) {
   assert_int_equal(seq, (UINT64_C(1) << 32) + 10000 - 4096);
   assert_int_equal(esp_replay_check(&r, 10000 - 4095, &seq), NICSEC_HAL_OK);
   assert_int_equal(seq, 10000 - 4095);
+  esp_replay_free(&r);
+  esp_replay_free(&r); /* twice is harmless */
   assert_false(esp_replay_init(&r, 4097, false, 0));
   assert_false(esp_replay_init(&r, 8192, false, 0));
   assert_false(esp_replay_init(&r, 100, false, 0));
   assert_false(esp_replay_init(&r, 0, true, 0)); /* ESN inference needs a window */
+}
+
+/* Windows at and just past the inline bitmap (64 packets): both keep exact window edges, and a
+ * slide by more than the window clears the whole (allocated) bitmap. */
+static void check_window_edges(uint32_t window) {
+  struct esp_replay r;
+  assert_true(esp_replay_init(&r, window, false, 0));
+  for (uint32_t sn = 1; sn <= window; sn++)
+    assert_int_equal(receive(&r, sn, NULL), NICSEC_HAL_OK);
+  assert_int_equal(receive(&r, 1, NULL), NICSEC_HAL_E_PKT_REPLAY);      /* seen, in window */
+  assert_int_equal(receive(&r, window + 1, NULL), NICSEC_HAL_OK);     /* slides by one */
+  assert_int_equal(receive(&r, 1, NULL), NICSEC_HAL_E_PKT_REPLAY);      /* now left of it */
+  assert_int_equal(receive(&r, 3 * window, NULL), NICSEC_HAL_OK);     /* slides past it all */
+  assert_int_equal(receive(&r, 2 * window + 1, NULL), NICSEC_HAL_OK); /* cleared, in window */
+  assert_int_equal(receive(&r, 2 * window, NULL), NICSEC_HAL_E_PKT_REPLAY); /* left edge */
+  esp_replay_free(&r);
+}
+
+static void test_window_storage_sizes(void **state) {
+  (void)state;
+  check_window_edges(32);
+  check_window_edges(ESP_REPLAY_INLINE_WORDS * ESP_REPLAY_WORD_BITS);
+  check_window_edges(ESP_REPLAY_INLINE_WORDS * ESP_REPLAY_WORD_BITS + 32);
+  check_window_edges(1024);
 }
 
 static void test_disabled_window(void **state) {
@@ -245,6 +272,7 @@ int main(void) {
       cmocka_unit_test(test_duplicates),
       cmocka_unit_test(test_too_old_and_slide),
       cmocka_unit_test(test_large_window),
+      cmocka_unit_test(test_window_storage_sizes),
       cmocka_unit_test(test_disabled_window),
       cmocka_unit_test(test_esn_inference),
       cmocka_unit_test(test_update_reports_new_block),

@@ -289,6 +289,15 @@ static void test_bad_outer_headers(void **state) {
   nicsec_hal_close(l.dev);
 }
 
+static bool all_zero(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i])
+      return false;
+  return true;
+}
+
+/* The key schedule is made at the first packet (idle SAs hold only the raw key); from then on
+ * only the EVP context holds the key, and a wipe clears everything. */
 static void test_keys_wiped_in_engine(void **state) {
   (void)state;
   struct nicsec_hal_dev *dev;
@@ -296,11 +305,43 @@ static void test_keys_wiped_in_engine(void **state) {
   struct nicsec_hal_sa sa = tu_sa_for(nicsec_hal_caps(dev), NICSEC_HAL_DIR_OUT, SPI);
   struct soft_sa s;
   assert_int_equal(soft_sa_init(&s, &sa), NICSEC_HAL_OK);
-  static const uint8_t zero[NICSEC_HAL_MAX_KEY];
-  assert_memory_equal(s.desc.key, zero, sizeof zero); /* only the EVP context holds it */
-  assert_memory_equal(s.desc.salt, zero, NICSEC_HAL_SALT_LEN);
+  assert_null(s.aead.ctx); /* idle: no key schedule yet */
+  assert_memory_equal(s.desc.key, sa.key, sa.key_len);
+  uint8_t esp[BUF], iv[ESP_IV_LEN] = {0};
+  memset(esp, 0x45, sizeof esp);
+  size_t esp_len;
+  assert_int_equal(soft_esp_seal(&s, 1, iv, esp, 64, &esp_len), NICSEC_HAL_OK);
+  assert_non_null(s.aead.ctx);
+  assert_true(all_zero(s.desc.key, sizeof s.desc.key)); /* only the EVP context holds it */
+  assert_true(all_zero(s.desc.salt, NICSEC_HAL_SALT_LEN));
   soft_sa_wipe(&s);
   assert_null(s.aead.ctx);
+  assert_true(all_zero((const uint8_t *)&s, sizeof s));
+  /* An SA deleted before its first packet: the raw key goes with the wipe. */
+  assert_int_equal(soft_sa_init(&s, &sa), NICSEC_HAL_OK);
+  soft_sa_wipe(&s);
+  assert_true(all_zero((const uint8_t *)&s, sizeof s));
+  nicsec_hal_close(dev);
+}
+
+/* Per-SA memory of the device (issue #4): the SA state without its EVP context, which only the
+ * first packet creates. The replay bitmap of the usual windows is inline, larger ones are
+ * allocated (test_esp_replay.c), so the struct does not carry a 4096-bit array. */
+static void test_idle_sa_is_small(void **state) {
+  (void)state;
+  assert_true(sizeof(struct soft_sa) <= 488);
+}
+
+/* A key the cipher cannot take is refused at install, not at the first packet. */
+static void test_bad_key_refused_at_install(void **state) {
+  (void)state;
+  struct nicsec_hal_dev *dev;
+  assert_int_equal(nicsec_hal_open("soft", NULL, &dev), NICSEC_HAL_OK);
+  struct nicsec_hal_sa sa = tu_sa_for(nicsec_hal_caps(dev), NICSEC_HAL_DIR_OUT, SPI);
+  sa.key_len = 17;
+  struct soft_sa s;
+  assert_int_equal(soft_sa_init(&s, &sa), NICSEC_HAL_E_INVAL);
+  soft_sa_wipe(&s);
   nicsec_hal_close(dev);
 }
 
@@ -400,6 +441,8 @@ int main(void) {
       cmocka_unit_test(test_selector_enforced),
       cmocka_unit_test(test_bad_outer_headers),
       cmocka_unit_test(test_keys_wiped_in_engine),
+      cmocka_unit_test(test_bad_key_refused_at_install),
+      cmocka_unit_test(test_idle_sa_is_small),
       cmocka_unit_test(test_delete_any_order),
       cmocka_unit_test(test_caps_claim_only_what_is_implemented),
   };

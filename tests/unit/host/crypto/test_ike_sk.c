@@ -17,6 +17,7 @@
 #include <openssl/hmac.h>
 
 #include "ike_crypto.h"
+#include "sk_internal.h"
 #include "vectors.h"
 
 struct suite {
@@ -456,6 +457,56 @@ static void wrong_keys_and_misuse_are_refused(void **state) {
   ike_sk_cipher_free(NULL);
 }
 
+/* Ciphers hold raw keys and share the thread's context, re-keyed per message: messages of SAs
+ * with different keys and algorithms interleave correctly, a message never opens under another
+ * key of its algorithm (a context left keyed by the previous message would let it), and freeing
+ * one SA's ciphers leaves the others working. */
+static void round_trip_and_wrong_key(struct ike_sk_cipher *seal, struct ike_sk_cipher *open,
+                                     struct ike_sk_cipher *wrong) {
+  uint8_t inner[100], body[256], out[256];
+  size_t body_len = 0, inner_len = 0;
+  for (size_t n = 0; n < sizeof inner; n++)
+    inner[n] = (uint8_t)n;
+  struct ike_bytes aad = ike_bytes_of(test_aad, sizeof test_aad);
+  assert_int_equal(
+      ike_sk_seal(seal, aad, ike_bytes_of(inner, sizeof inner), body, sizeof body, &body_len),
+      IKE_CRYPTO_OK);
+  assert_int_equal(
+      ike_sk_open_body(wrong, aad, ike_bytes_of(body, body_len), out, sizeof out, &inner_len),
+      IKE_CRYPTO_E_INTEGRITY);
+  assert_int_equal(
+      ike_sk_open_body(open, aad, ike_bytes_of(body, body_len), out, sizeof out, &inner_len),
+      IKE_CRYPTO_OK);
+  assert_int_equal(inner_len, sizeof inner);
+  assert_memory_equal(out, inner, sizeof inner);
+}
+
+static void interleaved_sas_use_their_own_keys(void **state) {
+  (void)state;
+  struct ike_sk_cipher *seal[N_SUITES], *open[N_SUITES], *wrong[N_SUITES];
+  for (size_t i = 0; i < N_SUITES; i++) {
+    struct keys k = suite_keys(&suites[i], (uint8_t)(0x40 + i));
+    struct keys other = suite_keys(&suites[i], (uint8_t)(0x80 + i));
+    seal[i] = make_cipher(&suites[i], &k, IKE_SK_SEAL);
+    open[i] = make_cipher(&suites[i], &k, IKE_SK_OPEN);
+    wrong[i] = make_cipher(&suites[i], &other, IKE_SK_OPEN);
+  }
+  for (size_t round = 0; round < N_SUITES; round++) {
+    for (size_t i = round; i < N_SUITES; i++)
+      round_trip_and_wrong_key(seal[i], open[i], wrong[i]);
+    ike_sk_cipher_free(seal[round]); /* the SA goes; the others must not notice */
+    ike_sk_cipher_free(open[round]);
+    ike_sk_cipher_free(wrong[round]);
+  }
+}
+
+/* An idle IKE SA's two ciphers hold raw keys, not OpenSSL contexts (about 1.2 KB each with
+ * AES-GCM): the struct stays at its budget, an AEAD cipher allocates no MAC key room. */
+static void idle_cipher_is_small(void **state) {
+  (void)state;
+  assert_true(sizeof(struct ike_sk_cipher) <= 72);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(rfc7634_ikev2_sk_example),
@@ -468,6 +519,8 @@ int main(void) {
       cmocka_unit_test(bad_lengths_are_rejected),
       cmocka_unit_test(oversized_pad_length_is_rejected_after_authentication),
       cmocka_unit_test(wrong_keys_and_misuse_are_refused),
+      cmocka_unit_test(interleaved_sas_use_their_own_keys),
+      cmocka_unit_test(idle_cipher_is_small),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
