@@ -52,16 +52,10 @@ static void wipe_free(char *buf, size_t cap) {
   free(buf);
 }
 
-/* A bigger buffer holding the first used octets of buf. A secret buffer is copied and wiped
- * rather than realloc()ed, so no stale copy of a key-bearing answer stays behind in freed memory;
- * other answers (a 100k-SA listing is 70 MB and more) take realloc's cheaper path. */
-static char *grow_buffer(char *buf, size_t cap, size_t used, bool secret) {
-  if (!secret) {
-    char *grown = realloc(buf, cap * 2);
-    if (!grown)
-      free(buf);
-    return grown;
-  }
+/* A bigger buffer holding the first used octets of buf, copied and wiped rather than
+ * realloc()ed, so no stale copy of a key-bearing answer stays behind in freed memory (listings,
+ * the large answers, take ctl_call_table's path instead). */
+static char *grow_buffer(char *buf, size_t cap, size_t used) {
   char *grown = malloc(cap * 2);
   if (grown)
     memcpy(grown, buf, used + 1);
@@ -70,7 +64,7 @@ static char *grow_buffer(char *buf, size_t cap, size_t used, bool secret) {
 }
 
 /* Reads up to and including the first newline; the buffer grows by doubling. */
-static char *read_line(int fd, bool secret, size_t *cap_out, size_t *len_out) {
+static char *read_line(int fd, size_t *cap_out, size_t *len_out) {
   size_t cap = 1 << 16, used = 0;
   char *buf = malloc(cap);
   while (buf) {
@@ -83,7 +77,7 @@ static char *read_line(int fd, bool secret, size_t *cap_out, size_t *len_out) {
     if (memchr(buf + scan_from, '\n', (size_t)n))
       break;
     if (used == cap - 1) {
-      buf = grow_buffer(buf, cap, used, secret);
+      buf = grow_buffer(buf, cap, used);
       cap *= 2;
     }
   }
@@ -102,7 +96,7 @@ json_t *ctl_call(struct ctl *c, json_t *request) {
     return NULL;
   }
   size_t cap = 0, len = 0;
-  char *buf = read_line(c->fd, true, &cap, &len);
+  char *buf = read_line(c->fd, &cap, &len);
   json_error_t jerr;
   json_t *reply = buf ? json_loads(buf, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
   wipe_free(buf, cap);
@@ -128,12 +122,32 @@ json_t *ctl_command(struct ctl *c, const char *name) {
   return reply;
 }
 
-char *ctl_call_text(struct ctl *c, const char *name, size_t *len) {
-  size_t cap = 0;
-  char *text = NULL;
-  if (send_line(c->fd, json_pack("{s:s}", "cmd", name)))
-    text = read_line(c->fd, false, &cap, len);
-  if (!text)
-    fprintf(stderr, "nicsecctl: no answer from nicsecd\n");
-  return text;
+/* Reads into the feed until the answer is complete, the input ends or the text is malformed. */
+static void feed_from(int fd, struct ctl_feed *f) {
+  for (;;) {
+    size_t room = 0;
+    char *space = ctl_feed_space(f, &room);
+    ssize_t n = space ? read(fd, space, room) : -1;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0 || ctl_feed_commit(f, (size_t)n) != CTL_FEED_MORE)
+      return;
+  }
+}
+
+int ctl_call_table(struct ctl *c, const char *name, struct ctl_table *t, char *err,
+                   size_t err_len) {
+  /* The compact rows form: key names once per answer instead of once per SA. A nicsecd without
+   * it ignores "form" and answers with objects, which the feed reads as well. */
+  if (!send_line(c->fd, json_pack("{s:s, s:s}", "cmd", name, "form", "rows"))) {
+    snprintf(err, err_len, "cannot send the request to nicsecd");
+    return -1;
+  }
+  struct ctl_feed *f = ctl_feed_new(t, true);
+  if (!f) {
+    snprintf(err, err_len, "out of memory");
+    return -1;
+  }
+  feed_from(c->fd, f);
+  return ctl_feed_finish(f, err, err_len);
 }

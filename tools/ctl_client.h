@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ctl_table.h"
+
 struct ctl {
   const char *socket_path;
   int fd;
@@ -19,9 +21,10 @@ void ctl_close(struct ctl *c);
 json_t *ctl_call(struct ctl *c, json_t *request);
 /* ctl_call for {"cmd":name}; NULL (after printing nicsecd's error sentence) unless ok. */
 json_t *ctl_command(struct ctl *c, const char *name);
-/* The raw answer line to {"cmd":name} (caller frees; len set), for answers too large to parse
- * into a tree and carrying no secrets; NULL after printing why. */
-char *ctl_call_text(struct ctl *c, const char *name, size_t *len);
+/* The answer to {"cmd":name} (sa-table) parsed and joined as it arrives (ctl_table.h): 0, or -1
+ * with a sentence in err. */
+int ctl_call_table(struct ctl *c, const char *name, struct ctl_table *t, char *err,
+                   size_t err_len);
 /* True when the answer says ok; otherwise prints nicsecd's sentence. */
 bool ctl_reply_ok(const json_t *reply);
 

@@ -97,11 +97,7 @@ json_t *ctl_filter_spi(const json_t *list, const char *spi) {
 
 /* ---- audit ----------------------------------------------------------------------------------- */
 
-/* Which field of the device's object must equal which field of nicsecd's. */
-static const struct audit_rule {
-  const char *name;
-  const char *device_path, *daemon_path; /* "a" or "a.b" */
-} audit_rules[] = {
+const struct ctl_audit_rule ctl_audit_rules[CTL_AUDIT_RULES] = {
     {"handle", "handle", "handle"},
     {"offload", "offload", "offload"},
     {"mode", "mode", "mode"},
@@ -132,8 +128,8 @@ static bool same(const json_t *a, const json_t *b) {
   return (a_null && b_null) || (!a_null && !b_null && json_equal(a, b));
 }
 
-static void add_mismatch(json_t *list, const char *key, const char *field, const json_t *dev,
-                         const json_t *own) {
+void ctl_audit_mismatch(json_t *list, const char *key, const char *field, const json_t *dev,
+                        const json_t *own) {
   json_array_append_new(list, json_pack("{s:s, s:s, s:O, s:O}", "key", key, "field", field,
                                         "device", dev ? dev : json_null(), "daemon",
                                         own ? own : json_null()));
@@ -141,17 +137,17 @@ static void add_mismatch(json_t *list, const char *key, const char *field, const
 
 static void compare_sides(json_t *mismatches, const char *key, const json_t *dev,
                           const json_t *own) {
-  for (size_t r = 0; r < sizeof audit_rules / sizeof audit_rules[0]; r++) {
-    const json_t *a = at_path(dev, audit_rules[r].device_path);
-    const json_t *b = at_path(own, audit_rules[r].daemon_path);
+  for (size_t r = 0; r < CTL_AUDIT_RULES; r++) {
+    const json_t *a = at_path(dev, ctl_audit_rules[r].device_path);
+    const json_t *b = at_path(own, ctl_audit_rules[r].daemon_path);
     if (!same(a, b))
-      add_mismatch(mismatches, key, audit_rules[r].name, a, b);
+      ctl_audit_mismatch(mismatches, key, ctl_audit_rules[r].name, a, b);
   }
   /* nicsecd believes every SA it lists is live: the device must have it active. */
   const json_t *state = json_object_get(dev, "state");
   if (strcmp(json_string_value(state) ? json_string_value(state) : "", "active") != 0) {
     json_t *active = json_string("active");
-    add_mismatch(mismatches, key, "state", state, active);
+    ctl_audit_mismatch(mismatches, key, "state", state, active);
     json_decref(active);
   }
 }
@@ -173,6 +169,11 @@ json_t *ctl_audit(const json_t *list) {
       json_array_append_new(own_only, json_string(key));
     }
   }
+  return ctl_audit_document(compared, dev_only, own_only, mismatches);
+}
+
+json_t *ctl_audit_document(size_t compared, json_t *dev_only, json_t *own_only,
+                           json_t *mismatches) {
   bool consistent = json_array_size(dev_only) == 0 && json_array_size(own_only) == 0 &&
                     json_array_size(mismatches) == 0;
   return json_pack("{s:s, s:b, s:I, s:o, s:o, s:o}", "schema", CTL_SCHEMA_AUDIT, "consistent",

@@ -34,6 +34,22 @@ json_t *ctl_filter_spi(const json_t *list, const char *spi);
  * "daemon_only":[key],"mismatches":[{"key","field","device","daemon"}]}. */
 json_t *ctl_audit(const json_t *list);
 
+/* The audit's rules, shared with the span path (ctl_table_audit): which field of the device's
+ * object must equal which field of nicsecd's (null == absent). Besides them, the device must
+ * hold every SA nicsecd lists in state "active". */
+#define CTL_AUDIT_RULES 13
+struct ctl_audit_rule {
+  const char *name;
+  const char *device_path, *daemon_path; /* "a" or "a.b" */
+};
+extern const struct ctl_audit_rule ctl_audit_rules[CTL_AUDIT_RULES];
+/* Appends {"key","field","device","daemon"} (NULL values as null) to list. */
+void ctl_audit_mismatch(json_t *list, const char *key, const char *field, const json_t *dev,
+                        const json_t *own);
+/* The audit document from its parts (the arrays are consumed). */
+json_t *ctl_audit_document(size_t compared, json_t *dev_only, json_t *own_only,
+                           json_t *mismatches);
+
 /* One watch frame: per SA packets, bytes, drops and rates against the previous frame's list
  * (prev may be NULL: rates are null), dt_s seconds apart. */
 json_t *ctl_watch_frame(const json_t *prev, const json_t *cur, double dt_s, double time_s);

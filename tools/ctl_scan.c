@@ -60,12 +60,44 @@ static const char *scan_utf8(const char *p, const char *end) {
   return p + n;
 }
 
-/* p is just past the opening quote; returns just past the closing one. The inner loop runs over
- * plain octets four at a time: a listing is mostly short strings and this is its hot path. */
-static const char *scan_string(const char *p, const char *end) {
+/* Octets of w (eight, little or big endian alike) that are not plain: '"', '\\', below 0x20
+ * or from 0x80 up. Non-zero when any is; the classic "has zero byte" test applied to w ^ '"',
+ * w ^ '\\' and w - 0x20. */
+static uint64_t special_octets(uint64_t w) {
+  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
+  uint64_t zero_quote = (quote - ones) & ~quote, zero_slash = (slash - ones) & ~slash;
+  uint64_t control = (w - ones * 0x20) & ~w; /* high bit where w < 0x20 (or w >= 0x80) */
+  return (zero_quote | zero_slash | control | w) & highs;
+}
+
+/* Steps over plain octets: eight at a time while eight remain, then one by one. Borrows in
+ * special_octets only flag octets above a real special one, so on a little-endian machine its
+ * lowest flag is exact and gives the position directly. */
+static const char *skip_plain(const char *p, const char *end) {
+  while (end - p >= 8) {
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    uint64_t special = special_octets(w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (special)
+      return p + __builtin_ctzll(special) / 8;
+#else
+    if (special)
+      break;
+#endif
+    p += 8;
+  }
+  while (p < end && plain[(unsigned char)*p])
+    p++;
+  return p;
+}
+
+/* p is just past the opening quote; returns just past the closing one. A listing is mostly
+ * short strings and this is its hot path. */
+const char *ctl_scan_string(const char *p, const char *end) {
   for (;;) {
-    while (p < end && plain[(unsigned char)*p])
-      p++;
+    p = skip_plain(p, end);
     if (p >= end)
       return NULL;
     if ((unsigned char)*p >= 0x80) {
@@ -132,7 +164,7 @@ static const char *scan_container(const char *p, const char *end, int depth, boo
   while (p) {
     if (object) {
       p = ctl_scan_ws(p, end);
-      if (p >= end || *p != '"' || !(p = scan_string(p + 1, end)))
+      if (p >= end || *p != '"' || !(p = ctl_scan_string(p + 1, end)))
         return NULL;
       p = ctl_scan_ws(p, end);
       if (p >= end || *p != ':')
@@ -163,7 +195,7 @@ static const char *scan_at(const char *p, const char *end, int depth) {
   case '[':
     return scan_container(p + 1, end, depth, false);
   case '"':
-    return scan_string(p + 1, end);
+    return ctl_scan_string(p + 1, end);
   case 't':
     return scan_literal(p, end, "true");
   case 'f':
@@ -242,7 +274,7 @@ bool ctl_obj_next(struct ctl_iter *it, struct ctl_span *key, struct ctl_span *va
   if (!next_item(it, '}'))
     return false;
   const char *p = it->p, *stop;
-  if (p >= it->end || *p != '"' || !(stop = scan_string(p + 1, it->end))) {
+  if (p >= it->end || *p != '"' || !(stop = ctl_scan_string(p + 1, it->end))) {
     it->bad = true;
     return false;
   }
@@ -322,6 +354,13 @@ bool ctl_span_str(struct ctl_span v, char *out, size_t len) {
   if (!v.p || v.len < 2 || v.p[0] != '"' || len == 0)
     return false;
   const char *p = v.p + 1, *end = v.p + v.len - 1;
+  if (!memchr(p, '\\', (size_t)(end - p))) { /* no escapes: the text is the string */
+    if ((size_t)(end - p) >= len)
+      return false;
+    memcpy(out, p, (size_t)(end - p));
+    out[end - p] = '\0';
+    return true;
+  }
   size_t o = 0;
   while (p < end) {
     char utf8[4];

@@ -22,6 +22,9 @@ struct ctl_span {
 /* Just past the value that starts at p (leading whitespace skipped), or NULL when the text from
  * p is not one well-formed value before end. */
 const char *ctl_scan_value(const char *p, const char *end);
+/* Just past the closing quote of the string whose contents start at p (just past its opening
+ * quote), or NULL when it is malformed or cut short by end. */
+const char *ctl_scan_string(const char *p, const char *end);
 /* The first non-whitespace position at or after p (end when none). */
 const char *ctl_scan_ws(const char *p, const char *end);
 

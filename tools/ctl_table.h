@@ -1,7 +1,8 @@
 /* The fast path for nicsecd's `sa-table` answer: joins the device's SAs with nicsecd's by
  * (direction, SPI, destination) through a hash table over spans of the answer text, without
  * building a jansson tree, and writes `sa list` (text or --json) straight from those spans.
- * 100k SAs on both sides (140 MB of answer) join in a fraction of a second.
+ * 100k SAs on both sides (68 MB of answer in the rows form, 109 MB as objects) join in a
+ * fraction of a second.
  *
  * The result is the same document ctl_join (ctl_model.h) builds from the parsed answer — same
  * keys, order and values — which the unit tests check against each other. */
@@ -9,39 +10,90 @@
 #define NICSEC_TOOLS_CTL_TABLE_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ctl_scan.h"
 
-/* One side of a joined SA: its object's text (p NULL: this side does not hold the SA) and the
- * spans of the members `sa list` shows, found while joining (indexes private to ctl_table.c). */
+/* One side of a joined SA: its object's text, or in nicsecd's compact rows form its row (an
+ * array of the values of the side's columns); p NULL: this side does not hold the SA. The spans
+ * of the members `sa list` shows are found while joining (indexes private to ctl_table.c). */
 #define CTL_SIDE_FIELDS 14
 struct ctl_side {
   struct ctl_span text;
   struct ctl_span field[CTL_SIDE_FIELDS];
+  bool row;
 };
 
 struct ctl_row {
   char key[96], dir[16], spi[24];
   struct ctl_side device, daemon;
+  uint64_t hash;     /* of key, for the join index */
+  uint64_t order[2]; /* key's first 16 octets big-endian, zero-padded: sorts as strcmp */
+};
+
+struct ctl_chunk;
+
+/* The member names of one side's rows ("device_columns", "daemon_columns"), each as its JSON
+ * string text, quotes included, and as the text that leads its value in the object a row
+ * stands for: ,"name": (in member_text, allocated). */
+#define CTL_MAX_COLUMNS 64
+struct ctl_columns {
+  struct ctl_span name[CTL_MAX_COLUMNS], lead[CTL_MAX_COLUMNS];
+  size_t n, leads_len;
+  char *member_text;
 };
 
 struct ctl_table {
+  struct ctl_chunk *chunks; /* the answer's text, which the spans point into */
+  struct ctl_columns columns[2]; /* [0] the device's rows, [1] nicsecd's */
   struct ctl_span devices; /* the answer's "devices" array (p NULL: absent) */
   struct ctl_row *rows;    /* in the order first seen */
   struct ctl_row **sorted; /* the same rows ordered by key */
   size_t n_rows;
 };
 
-/* Parses and joins an answer held in text[0..len) (which must outlive the table). Returns 0, or
- * -1 with a sentence in err: malformed JSON, not ok (nicsecd's own sentence), or lists missing. */
+/* Parses and joins an answer as its octets arrive, so nicsecctl works while nicsecd is still
+ * sending: ctl_feed_space gives room for at least 64 KiB (NULL: out of memory), ctl_feed_commit
+ * parses the n octets written there (MORE: keep feeding). With one_line the answer ends at its
+ * first newline (octets after it are ignored); it always ends at ctl_feed_finish, which judges
+ * the whole answer, frees the feed and returns 0 (t holds the table; free it with
+ * ctl_table_free) or -1 with a sentence in err: malformed JSON, not ok (nicsecd's own
+ * sentence), or the lists missing. Any split of the same octets gives the same table.
+ * Both forms of the answer are read: SA objects, or the compact rows form nicsecctl asks for
+ * ("device_columns":[names..] before "device_sas":[[values..],..], likewise for nicsecd's
+ * side), where a row must hold one value per column; outputs show a row as the object it
+ * stands for, members in column order, so both forms print byte for byte the same. */
+struct ctl_feed;
+enum ctl_feed_result { CTL_FEED_BAD = -1, CTL_FEED_MORE = 0, CTL_FEED_DONE = 1 };
+struct ctl_feed *ctl_feed_new(struct ctl_table *t, bool one_line);
+char *ctl_feed_space(struct ctl_feed *f, size_t *room);
+enum ctl_feed_result ctl_feed_commit(struct ctl_feed *f, size_t n);
+int ctl_feed_finish(struct ctl_feed *f, char *err, size_t err_len);
+
+/* The same for an answer held whole in text[0..len) (copied: text may go afterwards). */
 int ctl_table_parse(struct ctl_table *t, const char *text, size_t len, char *err, size_t err_len);
 void ctl_table_free(struct ctl_table *t);
+
+/* Walks the members of one side of a row (device: the device's side), object or row alike:
+ * key is the member name's raw text between its quotes. */
+struct ctl_side_iter {
+  struct ctl_iter it;
+  const struct ctl_columns *columns; /* NULL: an object */
+  size_t i;
+};
+void ctl_side_begin(struct ctl_side_iter *it, const struct ctl_table *t, const struct ctl_side *s,
+                    bool device);
+bool ctl_side_next(struct ctl_side_iter *it, struct ctl_span *key, struct ctl_span *value);
 
 /* The sa-list document (tools/schema/sa-list.json), compact, one line. */
 void ctl_table_write_json(FILE *f, const struct ctl_table *t);
 /* The `sa list` table for terminals. */
 void ctl_table_print(FILE *f, const struct ctl_table *t);
+/* The audit document (tools/schema/audit.json) of the joined table: ctl_audit's rules applied
+ * to the spans (ctl_table_audit.c). NULL when out of memory. */
+json_t *ctl_table_audit(const struct ctl_table *t);
 /* The sa-list document as a jansson tree holding only the SAs whose SPI is spi (normalised, see
  * ctl_parse_spi), or every SA when spi is NULL. NULL when out of memory. */
 json_t *ctl_table_to_json(const struct ctl_table *t, const char *spi);

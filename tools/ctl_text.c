@@ -2,6 +2,7 @@
  * the --json output can never disagree. */
 #include "ctl_text.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +21,26 @@ static bool present(const json_t *v) {
   return v && !json_is_null(v);
 }
 
+/* Digits of a whole number below 10^19, without printf (which a 100k-row listing would call
+ * 300k times). */
+static size_t whole_digits(uint64_t v, char *out) {
+  char rev[20];
+  size_t n = 0;
+  do {
+    rev[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  for (size_t i = 0; i < n; i++)
+    out[i] = rev[n - 1 - i];
+  return n;
+}
+
 void ctl_human(double v, char *out, size_t len) {
   static const char units[] = " kMGTPE";
+  if (v >= 0 && v < 999.5 && v == (double)(uint64_t)v && len > 3) { /* the common case */
+    out[whole_digits((uint64_t)v, out)] = '\0';
+    return;
+  }
   int u = 0;
   while (v >= 999.95 && u < 6) {
     v /= 1000;
@@ -41,25 +60,94 @@ static const char *side_of(const json_t *sa) {
   return dev && own ? "both" : dev ? "device" : "nicsecd";
 }
 
+/* The columns of `sa list`: width, and whether the text is padded on the left (numbers). A
+ * value wider than its column pushes the rest of the line, as printf's %-Ns would. */
+static const struct column {
+  const char *title;
+  int width;
+  bool right;
+} sa_columns[] = {
+    {"DIR", 3, false},   {"SPI", 8, false},   {"SRC", 15, false},     {"DST", 15, false},
+    {"MODE", 9, false},  {"ENCAP", 6, false}, {"ALG", 17, false},     {"ESN", 3, true},
+    {"PACKETS", 7, true}, {"BYTES", 7, true}, {"DROPS", 5, true},     {"HANDLE", 7, true},
+    {"SEEN-BY", 8, false}, {"CONN/CHILD", 0, false},
+};
+enum { SA_COLUMNS = sizeof sa_columns / sizeof sa_columns[0] };
+
+/* One line in a buffer, written with one fwrite: values longer than the line are cut (the
+ * longest row of real values is far shorter). */
+struct line {
+  char text[1024];
+  size_t len;
+};
+
+static void put_text(struct line *l, const char *v, size_t n) {
+  if (n > sizeof l->text - 1 - l->len)
+    n = sizeof l->text - 1 - l->len;
+  memcpy(l->text + l->len, v, n);
+  l->len += n;
+}
+
+static void put_pad(struct line *l, size_t n) {
+  while (n-- && l->len < sizeof l->text - 1)
+    l->text[l->len++] = ' ';
+}
+
+static void put_cell(struct line *l, int col, const char *v) {
+  const struct column *c = &sa_columns[col];
+  size_t n = strlen(v), width = (size_t)c->width, pad = n < width ? width - n : 0;
+  if (col)
+    put_text(l, " ", 1);
+  if (c->right)
+    put_pad(l, pad);
+  put_text(l, v, n);
+  if (!c->right && col + 1 < SA_COLUMNS)
+    put_pad(l, pad);
+}
+
+static void put_line(FILE *f, const char *const cells[SA_COLUMNS]) {
+  struct line l = {.len = 0};
+  for (int i = 0; i < SA_COLUMNS; i++)
+    put_cell(&l, i, cells[i]);
+  l.text[l.len++] = '\n';
+  fwrite(l.text, 1, l.len, f);
+}
+
 void ctl_print_sa_header(FILE *f) {
-  fprintf(f, "%-3s %-8s %-15s %-15s %-9s %-6s %-17s %3s %7s %7s %5s %7s %-8s %s\n", "DIR", "SPI",
-          "SRC", "DST", "MODE", "ENCAP", "ALG", "ESN", "PACKETS", "BYTES", "DROPS", "HANDLE",
-          "SEEN-BY", "CONN/CHILD");
+  const char *cells[SA_COLUMNS];
+  for (int i = 0; i < SA_COLUMNS; i++)
+    cells[i] = sa_columns[i].title;
+  put_line(f, cells);
+}
+
+/* "conn/child", cut at 79 octets. */
+static void owner_text(const struct ctl_sa_row *r, char out[80]) {
+  size_t conn = strnlen(r->conn, 79), child = conn < 79 ? strnlen(r->child, 78 - conn) : 0;
+  memcpy(out, r->conn, conn);
+  if (conn < 79)
+    out[conn++] = '/';
+  memcpy(out + conn, r->child, child);
+  out[conn + child] = '\0';
 }
 
 void ctl_print_sa_row(FILE *f, const struct ctl_sa_row *r) {
-  char pk[16] = "-", by[16] = "-", dr[16] = "-", owner[80] = "-";
+  char pk[16] = "-", by[16] = "-", dr[16] = "-", owner[80] = "-", handle[24];
   if (r->on_device) {
     ctl_human(r->packets, pk, sizeof pk);
     ctl_human(r->bytes, by, sizeof by);
     ctl_human(r->drops, dr, sizeof dr);
   }
   if (r->on_daemon)
-    snprintf(owner, sizeof owner, "%s/%s", r->conn, r->child);
+    owner_text(r, owner);
+  if (r->handle >= 0)
+    handle[whole_digits((uint64_t)r->handle, handle)] = '\0';
+  else
+    snprintf(handle, sizeof handle, "%lld", r->handle);
   const char *seen_by = r->on_device && r->on_daemon ? "both" : r->on_device ? "device" : "nicsecd";
-  fprintf(f, "%-3s %-8s %-15s %-15s %-9s %-6s %-17s %3s %7s %7s %5s %7lld %-8s %s\n", r->dir,
-          r->spi, r->src, r->dst, r->mode, r->encap ? "udp" : "-", r->alg, r->esn ? "yes" : "no",
-          pk, by, dr, r->handle, seen_by, owner);
+  const char *cells[SA_COLUMNS] = {r->dir, r->spi, r->src, r->dst, r->mode,
+                                   r->encap ? "udp" : "-", r->alg, r->esn ? "yes" : "no",
+                                   pk, by, dr, handle, seen_by, owner};
+  put_line(f, cells);
 }
 
 void ctl_print_sa_list(FILE *f, const json_t *list) {

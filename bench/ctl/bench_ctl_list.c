@@ -2,10 +2,11 @@
  * nicsecctl's parse, join and output — timed as the operator sees it. Target: under one second.
  *
  * The bench fills a soft device with n SAs through nicsec_hal_sa_add and keeps nicsecd's belief
- * about each (the same descriptors, key zeroed), so the answer holds n SAs on both sides (~140 MB
- * at 100k), as on a busy gateway. A forked server answers `sa-table` on a unix socket with the
- * daemon's own writers (host/daemon/control_fmt.c: nicsec_hal_dump walk, device and daemon
- * objects) for every request. The nicsecctl binary is run against it (stdout to /dev/null) with
+ * about each (the same descriptors, key zeroed), so the answer holds n SAs on both sides, as on a
+ * busy gateway. A forked server answers `sa-table` on a unix socket with the daemon's own writers
+ * (host/daemon/control_fmt.c: nicsec_hal_dump walk, device and daemon SAs) for every request, in
+ * the form the request asks for: nicsecctl asks for the compact rows form (~68 MB at 100k; the
+ * object form is ~109 MB). --profile times both forms in-process. The nicsecctl binary is run against it (stdout to /dev/null) with
  * `sa list` and `sa list --json`.
  *
  * Anchor: a raw client that sends the same request and reads the same answer bytes off the
@@ -37,6 +38,10 @@
 #include "ctl_table.h"
 
 extern char **environ;
+
+/* nicsecctl asks for the compact rows form (ctl_client.c); the server and the anchor do as it. */
+#define ROWS_FORM "\"form\":\"rows\""
+#define ROWS_REQUEST "{\"cmd\":\"sa-table\"," ROWS_FORM "}\n"
 
 enum { ROUNDS = 3, SPI_BASE = 0x10000 };
 
@@ -97,26 +102,35 @@ static int install(struct fixture *fx) {
   return 0;
 }
 
-/* The sa-table answer as nicsecd builds it (control_sa.c), newline included. */
-static char *answer(const struct fixture *fx, size_t *len) {
-  struct nd_sb sb = {0};
-  size_t listed = 0;
-  nd_sb_lit(&sb, "{\"ok\":true,\"schema\":\"nicsec.sa-table/1\",\"now_real_s\":");
-  nd_sb_u64(&sb, (uint64_t)time(NULL));
-  nd_sb_lit(&sb, ",\"devices\":[{\"backend\":\"soft\",\"stats_freshness_ms\":0}],");
-  nd_fmt_device_table(&sb, fx->dev, (uint64_t)time(NULL), &listed);
-  nd_sb_lit(&sb, ",\"daemon_sas\":[");
-  for (size_t i = 0; i < fx->n; i++) {
+/* The sa-table answer as nicsecd builds it (control_sa.c): the device's table and the beliefs
+ * copied into a listing, formatted piece by piece by nd_listing_next, in the compact rows form
+ * when rows is set (as nicsecctl asks). NULL when out of memory. */
+static struct nd_listing *listing(const struct fixture *fx, bool rows) {
+  enum nicsec_hal_err rc;
+  struct nd_listing *l = nd_listing_new(fx->dev, (uint64_t)time(NULL), 0, &rc);
+  if (l && rows)
+    nd_listing_use_rows(l);
+  for (size_t i = 0; l && i < fx->n; i++) {
     struct nd_sa_belief b = {.ike_sa = 1 + i / 2, .child_id = 1 + i / 2, .conn = "peer",
                              .child = "net", .state = "live", .handle = fx->ids[i],
                              .desc = &fx->descs[i], .installed_ms = 0};
-    if (i)
-      nd_sb_raw(&sb, ",", 1);
-    nd_fmt_daemon_sa(&sb, &b, 0);
+    if (!nd_listing_add_belief(l, &b)) {
+      nd_listing_free(l);
+      l = NULL;
+    }
   }
-  nd_sb_lit(&sb, "]}\n");
+  return l;
+}
+
+/* The whole answer at once, newline included (--profile, --dump). */
+static char *answer(const struct fixture *fx, bool rows, size_t *len) {
+  struct nd_sb sb = {0};
+  struct nd_listing *l = listing(fx, rows);
+  while (l && !nd_listing_next(l, &sb, SIZE_MAX))
+    ;
+  nd_listing_free(l);
   *len = sb.len;
-  return nd_sb_take(&sb);
+  return l ? nd_sb_take(&sb) : NULL;
 }
 
 static bool write_all(int fd, const char *p, size_t len) {
@@ -130,6 +144,23 @@ static bool write_all(int fd, const char *p, size_t len) {
   return true;
 }
 
+/* One answer sent as nicsecd sends it: a snapshot taken, then formatted CHUNK octets at a time
+ * as the socket takes them, so the client parses while the server formats. */
+static bool stream_answer(int fd, const struct fixture *fx, bool rows) {
+  enum { CHUNK = 256 * 1024 }; /* as control_stream.c */
+  struct nd_listing *l = listing(fx, rows);
+  struct nd_sb sb = {0};
+  bool done = false, ok = l != NULL;
+  while (ok && !done) {
+    sb.len = 0;
+    done = nd_listing_next(l, &sb, CHUNK);
+    ok = !sb.failed && write_all(fd, sb.buf, sb.len);
+  }
+  nd_sb_free(&sb);
+  nd_listing_free(l);
+  return ok;
+}
+
 /* The forked server: one answer per request line, built afresh each time like nicsecd. */
 static void serve(int listen_fd, const struct fixture *fx) {
   signal(SIGPIPE, SIG_IGN); /* a client that left early costs its answer, not the server */
@@ -137,6 +168,9 @@ static void serve(int listen_fd, const struct fixture *fx) {
     int fd = accept(listen_fd, NULL, NULL);
     if (fd < 0)
       continue;
+    int size = 4 << 20; /* as nicsecd's control connections (loop.c) */
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
     char req[512];
     size_t used = 0;
     ssize_t n;
@@ -148,11 +182,8 @@ static void serve(int listen_fd, const struct fixture *fx) {
         continue;
       }
       used = 0; /* one request a line; nothing follows it in these runs */
-      size_t len = 0;
-      char *text = answer(fx, &len);
-      bool ok = text && write_all(fd, text, len);
-      free(text);
-      if (!ok)
+      bool rows = memmem(req, (size_t)(nl - req), ROWS_FORM, strlen(ROWS_FORM)) != NULL;
+      if (!stream_answer(fd, fx, rows))
         break;
     }
     close(fd);
@@ -176,7 +207,7 @@ static size_t raw_read(const char *path) {
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
   size_t total = 0;
   if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
-      !write_all(fd, "{\"cmd\":\"sa-table\"}\n", 19)) {
+      !write_all(fd, ROWS_REQUEST, strlen(ROWS_REQUEST))) {
     close(fd);
     return 0;
   }
@@ -191,12 +222,14 @@ static size_t raw_read(const char *path) {
   return total;
 }
 
-/* One nicsecctl run, stdout to /dev/null; its wall time (and CPU time in *cpu), or -1 when it
+/* One nicsecctl run with args (at most 3, NULL-terminated), stdout to /dev/null; its wall time (and CPU time in *cpu), or -1 when it
  * failed. */
-static double run_ctl(const char *ctl, const char *sock, bool json, double *cpu) {
+static double run_ctl(const char *ctl, const char *sock, const char *const *args, double *cpu) {
   char env_sock[PATH_MAX + 32];
   snprintf(env_sock, sizeof env_sock, "NICSEC_CTL_SOCKET=%s", sock);
-  char *argv[] = {(char *)ctl, "sa", "list", json ? "--json" : NULL, NULL};
+  char *argv[5] = {(char *)ctl};
+  for (int i = 0; i < 3 && args[i]; i++)
+    argv[i + 1] = (char *)args[i];
   char *envp[] = {env_sock, NULL};
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -254,29 +287,40 @@ static double section(void (*out)(FILE *, const void *), const void *what) {
   return cpu_s() - t0;
 }
 
-/* --profile: CPU time of each section of the path in this process (wall time is meaningless
- * on a loaded machine), and the tree path nicsecctl used before (json_loads + ctl_join). */
-static void profile(const struct fixture *fx) {
+/* CPU time of the daemon's answer, nicsecctl's parse and its outputs for one form; the
+ * answer's text is returned for the tree path. */
+static char *profile_form(const struct fixture *fx, bool rows) {
   size_t len;
   double t0 = cpu_s();
-  char *text = answer(fx, &len);
+  char *text = answer(fx, rows, &len);
   double t1 = cpu_s();
   struct ctl_table t;
   char err[200];
   int rc = ctl_table_parse(&t, text, len, err, sizeof err);
   double t2 = cpu_s();
-  printf("cpu s: daemon answer %.3f, ctl_table_parse %.3f (%zu rows, rc %d)", t1 - t0, t2 - t1,
+  printf("cpu s (%s, %zu bytes/SA): daemon answer %.3f, ctl_table_parse %.3f (%zu rows, rc %d)",
+         rows ? "rows" : "objects", len / (fx->n ? fx->n : 1), t1 - t0, t2 - t1,
          rc == 0 ? t.n_rows : 0, rc);
   if (rc == 0) {
     printf(", write_json %.3f, print %.3f", section(write_table_json, &t), section(print_table, &t));
     ctl_table_free(&t);
   }
-  t0 = cpu_s();
+  printf("\n");
+  return text;
+}
+
+/* --profile: CPU time of each section of the path in this process (wall time is meaningless
+ * on a loaded machine) in both forms, and the tree path nicsecctl used before the span join
+ * (json_loads + ctl_join). */
+static void profile(const struct fixture *fx) {
+  free(profile_form(fx, true));
+  char *text = profile_form(fx, false);
+  double t0 = cpu_s();
   json_t *table = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
-  t1 = cpu_s();
+  double t1 = cpu_s();
   json_t *list = ctl_join(table);
-  t2 = cpu_s();
-  printf("; before: json_loads %.3f, ctl_join %.3f\n", t1 - t0, t2 - t1);
+  double t2 = cpu_s();
+  printf("tree path (objects): json_loads %.3f, ctl_join %.3f\n", t1 - t0, t2 - t1);
   json_decref(list);
   json_decref(table);
   free(text);
@@ -285,7 +329,7 @@ static void profile(const struct fixture *fx) {
 /* --dump: the answer to a file, to profile nicsecctl's parsing alone (perf, gprof). */
 static int dump_answer(const struct fixture *fx, const char *path) {
   size_t len;
-  char *text = answer(fx, &len);
+  char *text = answer(fx, true, &len);
   FILE *f = fopen(path, "w");
   bool ok = text && f && fwrite(text, 1, len, f) == len;
   if (f)
@@ -295,25 +339,31 @@ static int dump_answer(const struct fixture *fx, const char *path) {
 }
 
 static int measure(const struct fixture *fx, const char *ctl, const char *sock) {
+  static const char *const list_text[] = {"sa", "list", NULL};
+  static const char *const list_json[] = {"sa", "list", "--json", NULL};
+  static const char *const audit[] = {"audit", NULL};
   double text_t[ROUNDS], json_wall[ROUNDS], raw_t[ROUNDS], text_cpu[ROUNDS], json_cpu[ROUNDS];
   size_t bytes = 0;
   for (int r = 0; r < ROUNDS; r++) {
     double t0 = now_s();
     bytes = raw_read(sock);
     raw_t[r] = now_s() - t0;
-    text_t[r] = run_ctl(ctl, sock, false, &text_cpu[r]);
-    json_wall[r] = run_ctl(ctl, sock, true, &json_cpu[r]);
+    text_t[r] = run_ctl(ctl, sock, list_text, &text_cpu[r]);
+    json_wall[r] = run_ctl(ctl, sock, list_json, &json_cpu[r]);
     if (bytes == 0 || text_t[r] < 0 || json_wall[r] < 0) {
       fprintf(stderr, "bench_ctl_list: a run failed (raw %zu octets; nicsecctl %s)\n", bytes, ctl);
       return 1;
     }
   }
+  double audit_cpu, audit_t = run_ctl(ctl, sock, audit, &audit_cpu); /* one run: the slow verb */
   double text = median(text_t), js = median(json_wall), raw = median(raw_t);
   printf("answer %zu bytes (%.0f bytes/SA, both sides); nicsecctl cpu s: sa list %.3f, "
-         "sa list --json %.3f\n",
-         bytes, (double)bytes / (double)fx->n, median(text_cpu), median(json_cpu));
-  printf("ctl_list: sas=%zu seconds=%.4f json_seconds=%.4f anchor=%.4f ratio=%.2f\n", fx->n,
-         text, js, raw, text / raw);
+         "sa list --json %.3f, audit %.3f%s\n",
+         bytes, (double)bytes / (double)fx->n, median(text_cpu), median(json_cpu), audit_cpu,
+         audit_t < 0 ? " (audit FAILED)" : "");
+  printf("ctl_list: sas=%zu seconds=%.4f json_seconds=%.4f audit_seconds=%.4f anchor=%.4f "
+         "ratio=%.2f\n",
+         fx->n, text, js, audit_t, raw, text / raw);
   return text < 1.0 && js < 1.0 ? 0 : 1;
 }
 

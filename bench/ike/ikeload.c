@@ -3,9 +3,17 @@
  * own SPIi, and reports the completion rate, the setup latency distribution (first IKE_SA_INIT
  * sent -> IKE_AUTH response received) and the retransmissions it needed.
  *
+ * Where the time goes, so a slow run can be told from a slow generator: per completed handshake
+ * the IKE_SA_INIT round trip, our own time from its response to the IKE_AUTH request (X25519,
+ * keys, AUTH; queued behind the rest of the receive batch), and the IKE_AUTH round trip; how
+ * late new handshakes started against the --rate schedule; our CPU time.
+ *
  *   ikeload --target 192.0.2.2 --count 5000 [--concurrency 64] [--rate 0 (= as fast as the
  *           window allows)] [--port 500] [--timeout-ms 1000] [--tries 4] [--psk S] [--id ID]
  *           [--local-net A] [--remote-net A] [--natt: claim a NAT, IKE_AUTH on 4500]
+ * Next to last line: ikeload_phases: init_p50_ms=... init_p99_ms=... local_p50_ms=...
+ *            local_p99_ms=... auth_p50_ms=... auth_p99_ms=... start_lag_p99_ms=...
+ *            cpu_us_per_hs=... cpu_load=... rx_batch_mean=... rx_batch_max=...
  * Last line: ikeload: completed=... failed=... elapsed_s=... rate=... p50_ms=... p99_ms=...
  *            retransmits=... */
 #include <arpa/inet.h>
@@ -16,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -37,7 +46,16 @@ struct slot {
   struct hs hs;
   bool active;
   unsigned tries;
-  double started, sent; /* seconds, CLOCK_MONOTONIC */
+  double started, sent;            /* seconds, CLOCK_MONOTONIC */
+  double init_answered, auth_sent; /* IKE_SA_INIT response in, IKE_AUTH request out */
+};
+
+/* Per completed handshake (init, local, auth: the phases of its latency) or started one (lag). */
+struct phases {
+  double *init_ms, *local_ms, *auth_ms, *lag_ms;
+  unsigned n_lag;
+  unsigned long rx_batches, rx_datagrams;
+  unsigned rx_batch_max;
 };
 
 struct run {
@@ -49,6 +67,8 @@ struct run {
   unsigned *free_slots, n_free;
   unsigned started, completed, failed, retransmits;
   double *latency_ms;
+  struct phases ph;
+  double t0, last_retransmit_check;
   uint32_t spi_high; /* random per run: SPIi = spi_high | slot number */
 };
 
@@ -158,9 +178,12 @@ static void send_request(struct run *r, struct slot *s, double now) {
 
 static void finish(struct run *r, unsigned index, double now) {
   struct slot *s = &r->slots[index];
-  if (s->hs.state == HS_DONE)
+  if (s->hs.state == HS_DONE) {
+    r->ph.init_ms[r->completed] = (s->init_answered - s->started) * 1e3;
+    r->ph.local_ms[r->completed] = (s->auth_sent - s->init_answered) * 1e3;
+    r->ph.auth_ms[r->completed] = (now - s->auth_sent) * 1e3;
     r->latency_ms[r->completed++] = (now - s->started) * 1e3;
-  else {
+  } else {
     if (r->failed++ < 5)
       fprintf(stderr, "handshake failed: %s\n", s->hs.error ? s->hs.error : "no answer");
   }
@@ -182,10 +205,20 @@ static void start_one(struct run *r, double now) {
   send_request(r, s, now);
 }
 
-static void start_due(struct run *r, double t0, double now) {
-  while (r->started < r->opt.count && r->n_free > 0 &&
-         (r->opt.rate <= 0 || now >= t0 + r->started / r->opt.rate))
+/* When the next handshake is due by the --rate schedule (t0 + n / rate); 0 without a rate. */
+static double next_due(const struct run *r) {
+  return r->opt.rate > 0 ? r->t0 + r->started / r->opt.rate : 0;
+}
+
+/* Starts what the schedule says is due. A start the window held back or the generator was too
+ * busy for is late: it is counted as such, not silently rescheduled. */
+static void start_due(struct run *r) {
+  double now = now_s();
+  while (r->started < r->opt.count && r->n_free > 0 && now >= next_due(r)) {
+    if (r->opt.rate > 0)
+      r->ph.lag_ms[r->ph.n_lag++] = (now - next_due(r)) * 1e3;
     start_one(r, now);
+  }
 }
 
 static void retransmit_due(struct run *r, double now) {
@@ -219,7 +252,9 @@ static void on_datagram(struct run *r, const uint8_t *data, size_t len, double n
   struct slot *s = &r->slots[index];
   if (hs_receive(&s->hs, &r->profile, data, len)) {
     s->tries = 0;
-    send_request(r, s, now);
+    s->init_answered = now;
+    s->auth_sent = now_s();
+    send_request(r, s, s->auth_sent);
   } else if (s->hs.state == HS_DONE || s->hs.state == HS_FAILED)
     finish(r, index, now);
 }
@@ -235,8 +270,13 @@ static void receive_batch(struct run *r) {
   int n;
   while ((n = recvmmsg(r->fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL)) > 0) {
     double now = now_s();
+    r->ph.rx_batches++;
+    r->ph.rx_datagrams += (unsigned)n;
+    if ((unsigned)n > r->ph.rx_batch_max)
+      r->ph.rx_batch_max = (unsigned)n;
     for (int i = 0; i < n; i++)
       on_datagram(r, bufs[i], msgs[i].msg_len, now);
+    start_due(r); /* the schedule does not wait for a long receive queue */
   }
 }
 
@@ -245,23 +285,66 @@ static int compare_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static void run_loop(struct run *r) {
-  double t0 = now_s();
-  while (r->completed + r->failed < r->opt.count) {
-    double now = now_s();
-    start_due(r, t0, now);
-    retransmit_due(r, now);
-    struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
-    poll(&pfd, 1, 1);
-    receive_batch(r);
+/* Sorts v and returns its q-quantile (q in [0, 1)); 0 for an empty set. */
+static double quantile(double *v, size_t n, double q) {
+  if (n == 0)
+    return 0;
+  qsort(v, n, sizeof *v, compare_double);
+  return v[(size_t)((double)n * q)];
+}
+
+static double cpu_seconds(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+/* Sleeps until a datagram arrives or the next start is due, at most a millisecond (the
+ * retransmission check): poll()'s whole milliseconds turned a smooth rate into bursts. */
+static void wait_for_work(const struct run *r) {
+  double wait = 1e-3;
+  if (r->opt.rate > 0 && r->started < r->opt.count && r->n_free > 0) {
+    double until_due = next_due(r) - now_s();
+    wait = until_due < 0 ? 0 : until_due < wait ? until_due : wait;
   }
-  double elapsed = now_s() - t0;
-  qsort(r->latency_ms, r->completed, sizeof *r->latency_ms, compare_double);
-  double p50 = r->completed ? r->latency_ms[r->completed / 2] : 0;
-  double p99 = r->completed ? r->latency_ms[(size_t)r->completed * 99 / 100] : 0;
+  struct timespec ts = {0, (long)(wait * 1e9)};
+  struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+  ppoll(&pfd, 1, &ts, NULL);
+}
+
+static void report(struct run *r, double elapsed, double cpu) {
+  struct phases *ph = &r->ph;
+  size_t n = r->completed;
+  printf("ikeload_phases: init_p50_ms=%.2f init_p99_ms=%.2f local_p50_ms=%.2f local_p99_ms=%.2f "
+         "auth_p50_ms=%.2f auth_p99_ms=%.2f start_lag_p99_ms=%.2f cpu_us_per_hs=%.0f "
+         "cpu_load=%.2f rx_batch_mean=%.1f rx_batch_max=%u\n",
+         quantile(ph->init_ms, n, 0.5), quantile(ph->init_ms, n, 0.99),
+         quantile(ph->local_ms, n, 0.5), quantile(ph->local_ms, n, 0.99),
+         quantile(ph->auth_ms, n, 0.5), quantile(ph->auth_ms, n, 0.99),
+         quantile(ph->lag_ms, ph->n_lag, 0.99), n ? cpu * 1e6 / (double)n : 0, cpu / elapsed,
+         ph->rx_batches ? (double)ph->rx_datagrams / (double)ph->rx_batches : 0,
+         ph->rx_batch_max);
   printf("ikeload: completed=%u failed=%u elapsed_s=%.3f rate=%.1f p50_ms=%.2f p99_ms=%.2f "
          "retransmits=%u\n",
-         r->completed, r->failed, elapsed, r->completed / elapsed, p50, p99, r->retransmits);
+         r->completed, r->failed, elapsed, r->completed / elapsed,
+         quantile(r->latency_ms, n, 0.5), quantile(r->latency_ms, n, 0.99), r->retransmits);
+}
+
+static void run_loop(struct run *r) {
+  double cpu0 = cpu_seconds();
+  r->t0 = now_s();
+  while (r->completed + r->failed < r->opt.count) {
+    start_due(r);
+    double now = now_s();
+    if (now - r->last_retransmit_check >= 1e-3) {
+      r->last_retransmit_check = now;
+      retransmit_due(r, now);
+    }
+    wait_for_work(r);
+    receive_batch(r);
+  }
+  report(r, now_s() - r->t0, cpu_seconds() - cpu0);
 }
 
 int main(int argc, char **argv) {
@@ -276,7 +359,12 @@ int main(int argc, char **argv) {
   r.slots = calloc(r.opt.concurrency, sizeof *r.slots);
   r.free_slots = calloc(r.opt.concurrency, sizeof *r.free_slots);
   r.latency_ms = calloc(r.opt.count, sizeof *r.latency_ms);
-  if (!r.slots || !r.free_slots || !r.latency_ms)
+  r.ph.init_ms = calloc(r.opt.count, sizeof *r.ph.init_ms);
+  r.ph.local_ms = calloc(r.opt.count, sizeof *r.ph.local_ms);
+  r.ph.auth_ms = calloc(r.opt.count, sizeof *r.ph.auth_ms);
+  r.ph.lag_ms = calloc(r.opt.count, sizeof *r.ph.lag_ms);
+  if (!r.slots || !r.free_slots || !r.latency_ms || !r.ph.init_ms || !r.ph.local_ms ||
+      !r.ph.auth_ms || !r.ph.lag_ms)
     return 1;
   for (unsigned i = 0; i < r.opt.concurrency; i++)
     r.free_slots[r.n_free++] = r.opt.concurrency - 1 - i;
@@ -285,5 +373,9 @@ int main(int argc, char **argv) {
   free(r.slots);
   free(r.free_slots);
   free(r.latency_ms);
+  free(r.ph.init_ms);
+  free(r.ph.local_ms);
+  free(r.ph.auth_ms);
+  free(r.ph.lag_ms);
   return r.failed ? 1 : 0;
 }

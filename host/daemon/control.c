@@ -8,15 +8,18 @@
  *   {"cmd":"list-sas"}                                     -> {"ok":true,"ike_sas":[...]}
  *   {"cmd":"stats"}                                        -> {"ok":true,"stats":{...}}
  *   {"cmd":"sa-table"}       -> {"ok":true,"devices":[..],"device_sas":[..],"daemon_sas":[..]}
+ *   {"cmd":"sa-table","form":"rows"} -> the same with "device_columns":["dir",..] before
+ *                               "device_sas":[[..],..] (each SA an array of values in the
+ *                               columns' order), likewise "daemon_columns" and "daemon_sas"
  *   {"cmd":"caps"}           -> {"ok":true,"devices":[{capabilities}]}
  *   {"cmd":"metrics"}        -> {"ok":true,"stats":{...},"devices":[{drops, datapath}]}
  *   {"cmd":"keys"}           -> {"ok":true,"ike_sas":[..],"esp_sas":[..]}   (root only)
  *   {"cmd":"test-hal",...}   -> test-only, see control_test.c
  * Failures: {"ok":false,"error":"<sentence>"}. Keys appear in the answer to "keys" only, which
- * only root may ask for; that answer is wiped from memory once sent. The fields of sa-table are
+ * only root may ask for; that answer is wiped from memory once sent. Answers leave without
+ * blocking the event loop (control_stream.c); sa-table is formatted as the socket drains. The fields of sa-table are
  * documented in tools/schema/sa-list.json. */
 #include <arpa/inet.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,30 +279,27 @@ static json_t *cmd_metrics(struct nd_daemon *d, const json_t *req) {
   return nd_ctl_metrics(d);
 }
 
-static json_t *text_sa_table(struct nd_daemon *d, const struct nd_peer *peer, struct nd_sb *out) {
-  (void)peer;
-  return nd_ctl_sa_table(d, out);
-}
-
-/* Each command answers either with a jansson object (json) or, for answers too large or too
- * secret for jansson's allocations, with text written straight into a buffer (text). */
+/* Each command answers with a jansson object (json), with text written straight into a buffer
+ * (text: answers too secret for jansson's allocations), or with a listing sent as the socket
+ * drains (listing: answers of up to 100 MB and more). */
 static const struct control_cmd {
   const char *name;
   json_t *(*json)(struct nd_daemon *d, const json_t *req);
   json_t *(*text)(struct nd_daemon *d, const struct nd_peer *peer, struct nd_sb *out);
+  struct nd_listing *(*listing)(struct nd_daemon *d, json_t **error);
   bool test_only;
 } commands[] = {
-    {"load", cmd_load, NULL, false},
-    {"initiate", cmd_initiate, NULL, false},
-    {"terminate", cmd_terminate, NULL, false},
-    {"rekey", cmd_rekey, NULL, false},
-    {"list-sas", cmd_list_sas, NULL, false},
-    {"stats", cmd_stats, NULL, false},
-    {"sa-table", NULL, text_sa_table, false},
-    {"caps", cmd_caps, NULL, false},
-    {"metrics", cmd_metrics, NULL, false},
-    {"keys", NULL, nd_ctl_keys, false},
-    {"test-hal", nd_ctl_test_hal, NULL, true},
+    {"load", cmd_load, NULL, NULL, false},
+    {"initiate", cmd_initiate, NULL, NULL, false},
+    {"terminate", cmd_terminate, NULL, NULL, false},
+    {"rekey", cmd_rekey, NULL, NULL, false},
+    {"list-sas", cmd_list_sas, NULL, NULL, false},
+    {"stats", cmd_stats, NULL, NULL, false},
+    {"sa-table", NULL, NULL, nd_ctl_sa_table, false},
+    {"caps", cmd_caps, NULL, NULL, false},
+    {"metrics", cmd_metrics, NULL, NULL, false},
+    {"keys", NULL, nd_ctl_keys, NULL, false},
+    {"test-hal", nd_ctl_test_hal, NULL, NULL, true},
 };
 
 static const struct control_cmd *find_command(const char *name) {
@@ -337,12 +337,38 @@ static struct nd_peer peer_of(int fd) {
   return peer;
 }
 
-/* Text commands answer into sb; everything else goes through nd_control_handle. */
-static void answer_into(struct nd_daemon *d, int fd, const json_t *req, struct nd_sb *sb) {
+/* How a listing's SAs are written: objects, or rows of values after their columns (the compact
+ * form nicsecctl asks for). */
+enum listing_form { FORM_OBJECTS, FORM_ROWS, FORM_UNKNOWN };
+
+static enum listing_form form_of(const json_t *req) {
+  const json_t *form = json_object_get(req, "form");
+  const char *name = json_string_value(form);
+  if (!form || (name && strcmp(name, "objects") == 0))
+    return FORM_OBJECTS;
+  return name && strcmp(name, "rows") == 0 ? FORM_ROWS : FORM_UNKNOWN;
+}
+
+/* The answer to a request object: a listing stream, or text in sb (a jansson reply dumped, or
+ * what a text handler wrote). */
+static struct nd_ctl_stream *answer_into(struct nd_daemon *d, int fd, const json_t *req,
+                                         struct nd_sb *sb) {
   const char *name = json_string_value(json_object_get(req, "cmd"));
   const struct control_cmd *cmd = name ? find_command(name) : NULL;
   json_t *reply = NULL;
-  if (cmd && cmd->text) {
+  enum listing_form form = cmd && cmd->listing ? form_of(req) : FORM_OBJECTS;
+  if (form == FORM_UNKNOWN) {
+    reply = nd_ctl_error("\"form\" is \"objects\" (the default) or \"rows\"");
+  } else if (cmd && cmd->listing) {
+    struct nd_listing *l = cmd->listing(d, &reply);
+    if (l && form == FORM_ROWS)
+      nd_listing_use_rows(l);
+    struct nd_ctl_stream *s = l ? nd_ctl_stream_listing(l) : NULL;
+    if (s)
+      return s;
+    if (l)
+      reply = nd_ctl_error("out of memory while listing SAs");
+  } else if (cmd && cmd->text) {
     struct nd_peer peer = peer_of(fd);
     reply = cmd->text(d, &peer, sb);
   } else {
@@ -355,24 +381,25 @@ static void answer_into(struct nd_daemon *d, int fd, const json_t *req, struct n
     nd_sb_lit(sb, text ? text : "{\"ok\":false,\"error\":\"out of memory\"}");
     free(text);
   }
+  return NULL;
 }
 
-char *nd_control_answer(struct nd_daemon *d, int fd, const char *line, size_t *len) {
+struct nd_ctl_stream *nd_control_start(struct nd_daemon *d, int fd, const char *line) {
   struct nd_sb sb = {0};
+  struct nd_ctl_stream *listing = NULL;
   json_error_t jerr;
   json_t *req = json_loads(line, 0, &jerr);
   if (req && json_is_object(req))
-    answer_into(d, fd, req, &sb);
+    listing = answer_into(d, fd, req, &sb);
   else
     nd_sb_lit(&sb, "{\"ok\":false,\"error\":\"request is not a JSON object\"}");
   json_decref(req);
+  if (listing)
+    return listing;
   nd_sb_raw(&sb, "\n", 1);
-  *len = sb.len;
-  return nd_sb_take(&sb);
-}
-
-void nd_control_answer_free(char *text, size_t len) {
-  if (text)
-    OPENSSL_cleanse(text, len); /* the "keys" answer carries key material */
-  free(text);
+  if (sb.failed) {
+    nd_sb_wipe_free(&sb);
+    return NULL;
+  }
+  return nd_ctl_stream_text(&sb);
 }

@@ -9,11 +9,18 @@
 
 /* ---- the buffer ---------------------------------------------------------------------------- */
 
-static bool sb_reserve(struct nd_sb *sb, size_t more) {
+static bool sb_grow(struct nd_sb *sb, size_t more);
+
+/* Inline: a 100k-SA listing reserves ~10 million times, and almost always there is room. */
+static inline bool sb_reserve(struct nd_sb *sb, size_t more) {
+  if (!sb->failed && sb->len + more + 1 <= sb->cap)
+    return true;
+  return sb_grow(sb, more);
+}
+
+static bool sb_grow(struct nd_sb *sb, size_t more) {
   if (sb->failed)
     return false;
-  if (sb->len + more + 1 <= sb->cap)
-    return true;
   size_t cap = sb->cap ? sb->cap : 4096;
   while (cap < sb->len + more + 1)
     cap *= 2;
@@ -66,6 +73,10 @@ void nd_sb_lit(struct nd_sb *sb, const char *text) {
 }
 
 void nd_sb_u64(struct nd_sb *sb, uint64_t v) {
+  if (v < 10 && sb_reserve(sb, 1)) { /* most counters of a listing are 0 */
+    sb->buf[sb->len++] = (char)('0' + v);
+    return;
+  }
   char digits[20];
   size_t n = 0;
   do {
@@ -133,19 +144,43 @@ static inline void key(struct nd_sb *sb, const char *name) {
   sb->len += n + 4;
 }
 
-static inline void field_u64(struct nd_sb *sb, const char *name, uint64_t v) {
+/* A top-level member of an SA (not its first): in the rows form only the separator, the name
+ * being in the columns. */
+static inline void member(struct nd_sb *sb, const char *name) {
+  if (sb->rows)
+    nd_sb_raw(sb, ",", 1);
+  else
+    key(sb, name);
+}
+
+/* A member of a nested object: named in both forms. */
+static inline void nested_u64(struct nd_sb *sb, const char *name, uint64_t v) {
   key(sb, name);
   nd_sb_u64(sb, v);
 }
 
+static inline void field_u64(struct nd_sb *sb, const char *name, uint64_t v) {
+  member(sb, name);
+  nd_sb_u64(sb, v);
+}
+
 static inline void field_str(struct nd_sb *sb, const char *name, const char *v) {
-  key(sb, name);
+  member(sb, name);
   nd_sb_jstr(sb, v ? v : "");
 }
 
 static inline void field_bool(struct nd_sb *sb, const char *name, bool v) {
-  key(sb, name);
+  member(sb, name);
   nd_sb_raw(sb, v ? "true" : "false", v ? 4 : 5);
+}
+
+/* An SA's brackets: an object, or an array in the rows form. */
+static void open_sa(struct nd_sb *sb) {
+  nd_sb_raw(sb, sb->rows ? "[" : "{", 1);
+}
+
+static void close_sa(struct nd_sb *sb) {
+  nd_sb_raw(sb, sb->rows ? "]" : "}", 1);
 }
 
 static void spi_hex(struct nd_sb *sb, uint32_t spi) {
@@ -196,30 +231,31 @@ static const char *state_name(enum nicsec_hal_sa_state s) {
 }
 
 static void limits_object(struct nd_sb *sb, const char *name, const struct nicsec_hal_limits *l) {
-  key(sb, name);
+  member(sb, name);
   nd_sb_lit(sb, "{\"soft_packets\":");
   nd_sb_u64(sb, l->soft_packets);
-  field_u64(sb, "hard_packets", l->hard_packets);
-  field_u64(sb, "soft_bytes", l->soft_bytes);
-  field_u64(sb, "hard_bytes", l->hard_bytes);
+  nested_u64(sb, "hard_packets", l->hard_packets);
+  nested_u64(sb, "soft_bytes", l->soft_bytes);
+  nested_u64(sb, "hard_bytes", l->hard_bytes);
   nd_sb_raw(sb, "}", 1);
 }
 
 /* The parameters both sides describe the same way: "dir":…,"reqid":… without braces. */
 static void sa_params(struct nd_sb *sb, const struct nicsec_hal_sa *sa) {
-  nd_sb_lit(sb, "\"dir\":");
+  if (!sb->rows)
+    nd_sb_lit(sb, "\"dir\":");
   nd_sb_jstr(sb, name_or(nicsec_hal_dir_name(sa->dir), "unknown"));
-  key(sb, "spi");
+  member(sb, "spi");
   spi_hex(sb, sa->spi);
   field_str(sb, "offload", name_or(nicsec_hal_offload_name(sa->offload), "unknown"));
   field_str(sb, "mode", name_or(nicsec_hal_mode_name(sa->mode), "unknown"));
   field_addr(sb, "src", &sa->src);
   field_addr(sb, "dst", &sa->dst);
-  key(sb, "encap");
+  member(sb, "encap");
   if (sa->encap.enabled) {
     nd_sb_lit(sb, "{\"sport\":");
     nd_sb_u64(sb, sa->encap.sport);
-    field_u64(sb, "dport", sa->encap.dport);
+    nested_u64(sb, "dport", sa->encap.dport);
     nd_sb_raw(sb, "}", 1);
   } else {
     nd_sb_lit(sb, "null");
@@ -249,7 +285,7 @@ static void left_field(struct nd_sb *sb, const char *name, uint64_t limit, uint6
 static void lifetime_left(struct nd_sb *sb, const struct nicsec_hal_sa_info *info) {
   const struct nicsec_hal_limits *l = &info->sa.limits;
   const struct nicsec_hal_sa_stats *s = &info->stats;
-  key(sb, "lifetime_left");
+  member(sb, "lifetime_left");
   nd_sb_raw(sb, "{\"soft_packets\":", 16);
   left_value(sb, l->soft_packets, s->packets);
   left_field(sb, "hard_packets", l->hard_packets, s->packets);
@@ -259,7 +295,7 @@ static void lifetime_left(struct nd_sb *sb, const struct nicsec_hal_sa_info *inf
 }
 
 static void drops_object(struct nd_sb *sb, const uint64_t drops[NICSEC_HAL_DROP__COUNT]) {
-  key(sb, "drops");
+  member(sb, "drops");
   for (int r = 0; r < NICSEC_HAL_DROP__COUNT; r++) {
     nd_sb_raw(sb, r ? ",\"" : "{\"", 2);
     nd_sb_lit(sb, name_or(nicsec_hal_drop_name((enum nicsec_hal_drop)r), "unknown"));
@@ -270,21 +306,21 @@ static void drops_object(struct nd_sb *sb, const uint64_t drops[NICSEC_HAL_DROP_
 }
 
 static void replay_object(struct nd_sb *sb, const struct nicsec_hal_sa_info *info) {
-  key(sb, "replay");
+  member(sb, "replay");
   if (info->sa.dir != NICSEC_HAL_DIR_IN) {
     nd_sb_lit(sb, "null");
     return;
   }
   nd_sb_lit(sb, "{\"window\":");
   nd_sb_u64(sb, info->sa.replay_window);
-  field_u64(sb, "highest_seq", info->stats.seq);
-  field_u64(sb, "seen", info->stats.replay_seen);
+  nested_u64(sb, "highest_seq", info->stats.seq);
+  nested_u64(sb, "seen", info->stats.replay_seen);
   nd_sb_raw(sb, "}", 1);
 }
 
 void nd_fmt_device_sa(struct nd_sb *sb, const struct nicsec_hal_sa_info *info, const char *backend,
                       uint64_t now_real_s, uint64_t stats_age_ms) {
-  nd_sb_raw(sb, "{", 1);
+  open_sa(sb);
   sa_params(sb, &info->sa);
   field_str(sb, "backend", backend);
   field_u64(sb, "handle", info->id);
@@ -297,17 +333,17 @@ void nd_fmt_device_sa(struct nd_sb *sb, const struct nicsec_hal_sa_info *info, c
   drops_object(sb, info->stats.drops);
   lifetime_left(sb, info);
   field_u64(sb, "last_use_s", info->stats.last_use_s);
-  key(sb, "idle_s");
+  member(sb, "idle_s");
   if (info->stats.last_use_s && now_real_s >= info->stats.last_use_s)
     nd_sb_u64(sb, now_real_s - info->stats.last_use_s);
   else
     nd_sb_lit(sb, "null");
   field_u64(sb, "stats_age_ms", stats_age_ms);
-  nd_sb_raw(sb, "}", 1);
+  close_sa(sb);
 }
 
 void nd_fmt_daemon_sa(struct nd_sb *sb, const struct nd_sa_belief *b, uint64_t now_ms) {
-  nd_sb_raw(sb, "{", 1);
+  open_sa(sb);
   sa_params(sb, b->desc);
   field_u64(sb, "handle", b->handle);
   field_u64(sb, "ike_sa", b->ike_sa);
@@ -315,13 +351,31 @@ void nd_fmt_daemon_sa(struct nd_sb *sb, const struct nd_sa_belief *b, uint64_t n
   field_str(sb, "child", b->child);
   field_u64(sb, "child_id", b->child_id);
   field_str(sb, "state", b->state);
-  key(sb, "replay_window");
+  member(sb, "replay_window");
   if (b->desc->dir == NICSEC_HAL_DIR_IN)
     nd_sb_u64(sb, b->desc->replay_window);
   else
     nd_sb_lit(sb, "null");
   field_u64(sb, "age_s", now_ms >= b->installed_ms ? (now_ms - b->installed_ms) / 1000 : 0);
-  nd_sb_raw(sb, "}", 1);
+  close_sa(sb);
+}
+
+/* The top-level members the writers above emit, in their order: the rows form's columns.
+ * test_ctl_stream (rows_show_what_objects_show) checks that nicsecctl rebuilds from every row
+ * the object written for the same SA. */
+#define SA_PARAM_COLUMNS                                                                    \
+  "\"dir\",\"spi\",\"offload\",\"mode\",\"src\",\"dst\",\"encap\",\"alg\",\"key_bits\","    \
+  "\"icv_bytes\",\"esn\",\"reqid\",\"limits\","
+static const char device_columns[] =
+    "[" SA_PARAM_COLUMNS "\"backend\",\"handle\",\"state\",\"offloaded\",\"replay\",\"seq\","
+    "\"packets\",\"bytes\",\"drops\",\"lifetime_left\",\"last_use_s\",\"idle_s\",\"stats_age_ms\"]";
+static const char daemon_columns[] =
+    "[" SA_PARAM_COLUMNS "\"handle\",\"ike_sa\",\"conn\",\"child\",\"child_id\",\"state\","
+    "\"replay_window\",\"age_s\"]";
+
+void nd_fmt_columns(struct nd_sb *sb, bool device) {
+  nd_sb_raw(sb, device ? device_columns : daemon_columns,
+            device ? sizeof device_columns - 1 : sizeof daemon_columns - 1);
 }
 
 /* ---- the device table ---------------------------------------------------------------------- */

@@ -21,6 +21,7 @@ struct nd_sb {
   size_t len, cap;
   bool failed;
   bool secret;
+  bool rows; /* SAs in the compact form: arrays of values in nd_fmt_columns' order */
 };
 
 void nd_sb_free(struct nd_sb *sb);
@@ -52,9 +53,30 @@ void nd_fmt_device_sa(struct nd_sb *sb, const struct nicsec_hal_sa_info *info, c
                       uint64_t now_real_s, uint64_t stats_age_ms);
 /* One "daemon" object; now_ms is nd_now_ms() (monotonic, for the age). */
 void nd_fmt_daemon_sa(struct nd_sb *sb, const struct nd_sa_belief *b, uint64_t now_ms);
+/* With sb->rows set, the two writers above write each SA as a JSON array of its top-level
+ * members' values (nested objects stay objects), in the order of these names, which
+ * nd_fmt_columns writes as a JSON array: the key names go on the wire once, not per SA. */
+void nd_fmt_columns(struct nd_sb *sb, bool device);
 /* A full `sa-table` answer body from a device: walks nicsec_hal_dump, appends
  * "\"device_sas\":[...]" to sb. Returns the HAL's result. */
 enum nicsec_hal_err nd_fmt_device_table(struct nd_sb *sb, struct nicsec_hal_dev *dev,
                                         uint64_t now_real_s, size_t *count);
+
+/* A whole `sa-table` answer line (control_listing.c) held as a snapshot and formatted piece by
+ * piece, so nicsecd can send a 100 MB listing as the socket drains, between IKE packets.
+ * nd_listing_new copies the device's table (nicsec_hal_dump; NULL with *rc set when the walk
+ * fails or memory runs out); nd_listing_add_belief copies one belief, strings included (false:
+ * out of memory). nd_listing_next appends the next pieces of the answer, newline included, until
+ * sb holds budget octets; true once the whole answer has been appended. */
+struct nd_listing;
+struct nd_listing *nd_listing_new(struct nicsec_hal_dev *dev, uint64_t now_real_s,
+                                  uint64_t now_ms, enum nicsec_hal_err *rc);
+/* The SAs in the compact rows form (nd_fmt_columns), announced by "device_columns" and
+ * "daemon_columns" before each list. */
+void nd_listing_use_rows(struct nd_listing *l);
+bool nd_listing_add_belief(struct nd_listing *l, const struct nd_sa_belief *b);
+size_t nd_listing_device_count(const struct nd_listing *l);
+bool nd_listing_next(struct nd_listing *l, struct nd_sb *sb, size_t budget);
+void nd_listing_free(struct nd_listing *l);
 
 #endif

@@ -19,8 +19,15 @@ json_t *nd_ctl_ok(void);
 
 /* Answers built as text (large listings, key material): the complete reply object, no newline.
  * A handler that fails appends nothing and returns a jansson error reply instead. */
-json_t *nd_ctl_sa_table(struct nd_daemon *d, struct nd_sb *out);
 json_t *nd_ctl_keys(struct nd_daemon *d, const struct nd_peer *peer, struct nd_sb *out);
+
+/* sa-table: the snapshot to send, or NULL with a jansson error reply in *error. */
+struct nd_listing *nd_ctl_sa_table(struct nd_daemon *d, json_t **error);
+
+/* Answers on their way out (control_stream.c); both take ownership of their argument, and free
+ * it when out of memory (NULL). */
+struct nd_ctl_stream *nd_ctl_stream_text(struct nd_sb *text);
+struct nd_ctl_stream *nd_ctl_stream_listing(struct nd_listing *l);
 
 /* JSON answers. */
 json_t *nd_ctl_caps(struct nd_daemon *d);

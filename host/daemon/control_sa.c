@@ -1,6 +1,9 @@
 /* sa-table: every SA the HAL device holds (nicsec_hal_dump, counters included) beside every SA
  * nicsecd believes it installed. The two lists are not joined here: nicsecctl joins them by
- * (direction, SPI, destination), so an SA present on one side only stays visible. */
+ * (direction, SPI, destination), so an SA present on one side only stays visible. Both are
+ * copied into a listing when the request arrives and formatted as the socket drains
+ * (control_listing.c, control_stream.c). */
+#include <stdio.h>
 #include <time.h>
 
 #include "control_internal.h"
@@ -12,16 +15,8 @@ static uint64_t realtime_s(void) {
   return (uint64_t)ts.tv_sec;
 }
 
-static void devices_array(struct nd_sb *sb, const struct nicsec_hal_caps *caps) {
-  nd_sb_lit(sb, "\"devices\":[{\"backend\":");
-  nd_sb_jstr(sb, caps->backend ? caps->backend : "");
-  nd_sb_lit(sb, ",\"stats_freshness_ms\":");
-  nd_sb_u64(sb, caps->stats_freshness_ms);
-  nd_sb_lit(sb, "}]");
-}
-
-static void child_beliefs(struct nd_sb *sb, const struct nd_ike_sa *sa,
-                          const struct nd_child_sa *c, uint64_t now_ms, size_t *count) {
+static bool child_beliefs(struct nd_listing *l, const struct nd_ike_sa *sa,
+                          const struct nd_child_sa *c) {
   const nicsec_hal_sa_id handles[2] = {c->hal_in, c->hal_out};
   for (int dir = 0; dir < 2; dir++) {
     if (!handles[dir])
@@ -36,46 +31,41 @@ static void child_beliefs(struct nd_sb *sb, const struct nd_ike_sa *sa,
         .desc = &c->hal_desc[dir],
         .installed_ms = c->installed_ms,
     };
-    if ((*count)++)
-      nd_sb_raw(sb, ",", 1);
-    nd_fmt_daemon_sa(sb, &b, now_ms);
+    if (!nd_listing_add_belief(l, &b))
+      return false;
   }
+  return true;
 }
 
-static size_t daemon_table(struct nd_sb *sb, const struct nd_engine *e, uint64_t now_ms) {
-  size_t count = 0;
-  nd_sb_lit(sb, "\"daemon_sas\":[");
+static bool daemon_beliefs(struct nd_listing *l, const struct nd_engine *e) {
   for (const struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all) {
     if (sa->state == ND_IKE_DEAD)
       continue;
     for (size_t i = 0; i < sa->n_children; i++)
-      if (sa->children[i].installed)
-        child_beliefs(sb, sa, &sa->children[i], now_ms, &count);
+      if (sa->children[i].installed && !child_beliefs(l, sa, &sa->children[i]))
+        return false;
   }
-  nd_sb_raw(sb, "]", 1);
-  return count;
+  return true;
 }
 
-json_t *nd_ctl_sa_table(struct nd_daemon *d, struct nd_sb *out) {
-  if (!d->hal)
-    return nd_ctl_error("nicsecd has no HAL device");
-  uint64_t now_real = realtime_s();
-  nd_sb_lit(out, "{\"ok\":true,\"schema\":\"nicsec.sa-table/1\",\"now_real_s\":");
-  nd_sb_u64(out, now_real);
-  nd_sb_raw(out, ",", 1);
-  devices_array(out, nicsec_hal_caps(d->hal));
-  nd_sb_raw(out, ",", 1);
-  size_t n;
-  enum nicsec_hal_err rc = nd_fmt_device_table(out, d->hal, now_real, &n);
-  if (rc != NICSEC_HAL_OK) {
-    out->len = 0;
+struct nd_listing *nd_ctl_sa_table(struct nd_daemon *d, json_t **error) {
+  if (!d->hal) {
+    *error = nd_ctl_error("nicsecd has no HAL device");
+    return NULL;
+  }
+  enum nicsec_hal_err rc;
+  struct nd_listing *l = nd_listing_new(d->hal, realtime_s(), nd_now_ms(), &rc);
+  if (!l) {
     char text[160];
     snprintf(text, sizeof text, "the HAL device could not list its SAs: %s",
              nicsec_hal_strerror(rc));
-    return nd_ctl_error(text);
+    *error = nd_ctl_error(text);
+    return NULL;
   }
-  nd_sb_raw(out, ",", 1);
-  daemon_table(out, d->engine, nd_now_ms());
-  nd_sb_raw(out, "}", 1);
-  return out->failed ? nd_ctl_error("out of memory while listing SAs") : NULL;
+  if (!daemon_beliefs(l, d->engine)) {
+    nd_listing_free(l);
+    *error = nd_ctl_error("out of memory while listing SAs");
+    return NULL;
+  }
+  return l;
 }

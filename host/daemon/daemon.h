@@ -11,10 +11,14 @@
 
 enum { ND_MAX_SOCKETS = 4, ND_MAX_CLIENTS = 16, ND_CLIENT_BUF = 8192 };
 
+struct nd_ctl_stream;
+
 struct nd_client {
   int fd;
   size_t len;
   char buf[ND_CLIENT_BUF];
+  struct nd_ctl_stream *out; /* the answer being sent (requests wait meanwhile), or NULL */
+  uint64_t out_progress_ms;  /* when the answer last moved: a stalled reader is dropped */
 };
 
 struct nd_daemon {
@@ -42,10 +46,15 @@ uint64_t nd_now_ms(void);
 
 /* control.c: one JSON request -> one JSON response (never NULL). */
 json_t *nd_control_handle(struct nd_daemon *d, const json_t *request);
-/* One request line from control connection fd -> the answer line (newline included, *len
- * octets); free it with nd_control_answer_free, which wipes it (it may carry keys). */
-char *nd_control_answer(struct nd_daemon *d, int fd, const char *line, size_t *len);
-void nd_control_answer_free(char *text, size_t len);
+/* One request line from control connection fd -> its answer line, to be sent with
+ * nd_ctl_stream_pump; NULL when out of memory. nd_ctl_stream_free wipes it (it may carry keys). */
+struct nd_ctl_stream *nd_control_start(struct nd_daemon *d, int fd, const char *line);
+enum nd_ctl_progress { ND_CTL_SENT, ND_CTL_MORE, ND_CTL_BROKEN };
+/* Sends what the non-blocking socket takes (a bounded amount per call): SENT when the whole
+ * answer is out, MORE when the caller should come back once fd is writable, BROKEN when the
+ * client is gone. */
+enum nd_ctl_progress nd_ctl_stream_pump(struct nd_ctl_stream *s, int fd);
+void nd_ctl_stream_free(struct nd_ctl_stream *s);
 /* The IKE and Child SAs of an engine as JSON (keys never included). */
 json_t *nd_sas_json(const struct nd_engine *e);
 /* Loads the configuration file again; *err_text gets the formatted error. */

@@ -256,6 +256,23 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.argv[2]
 reply = json.loads(s.makefile().readline()); assert reply["ok"], reply
 EOF
 }
+# The compact rows form nicsecctl asks for: the same SAs, members and order as the objects.
+python3 - "$RIG/side0/ctl.sock" <<'EOF' || fail "sa-table rows form"
+import json, socket, sys
+def ask(req):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(json.dumps(req).encode() + b"\n")
+    return json.loads(s.makefile().readline())
+objects, rows = ask({"cmd": "sa-table"}), ask({"cmd": "sa-table", "form": "rows"})
+for side in ("device", "daemon"):
+    cols, want = rows[side + "_columns"], objects[side + "_sas"]
+    got = [dict(zip(cols, r)) for r in rows[side + "_sas"]]
+    assert want and all(len(r) == len(cols) for r in rows[side + "_sas"]), side
+    assert [list(w) for w in want] == [cols] * len(want), side
+    name = lambda sa: (sa["dir"], sa["spi"], sa["dst"], sa["alg"], sa["limits"])
+    assert sorted(map(name, got)) == sorted(map(name, want)), side
+refused = ask({"cmd": "sa-table", "form": "xml"})
+assert not refused["ok"] and "form" in refused["error"], refused
+EOF
 send "{\"cmd\":\"test-hal\",\"action\":\"limits\",\"dir\":\"out\",\"spi\":\"$SPI_OUT\",\"hard_packets\":1000}" ||
   fail "test-hal limits"
 ctl 0 audit --json >"$RIG/audit2.json"

@@ -153,6 +153,11 @@ def c_ke_length_bad(ctx):
                                                                           s.public()[:31]))))
 
 
+def c_ke_length_long(ctx):
+    return init_request(ctx, replace=lambda s: (1, (PT["KE"], ike.ke_body(ike.GROUP_X25519,
+                                                                          s.public() + b"\0"))))
+
+
 def c_ke_low_order(ctx):
     # all-zero u coordinate: a low-order point, the shared secret would be zero
     return init_request(ctx, replace=lambda s: (1, (PT["KE"], ike.ke_body(ike.GROUP_X25519,
@@ -330,8 +335,11 @@ CASES = [
     ("response-flag", "IKE_SA_INIT 'request' with the R flag", "silence", c_response_flag),
     ("ke-group-mismatch", "SA offers X25519 only, KE says ECP-256", "N:INVALID_KE_PAYLOAD:001f",
      c_ke_group_mismatch),
-    ("ke-length-bad", "X25519 KE data of 31 octets", "N:INVALID_SYNTAX", c_ke_length_bad),
-    ("ke-low-order", "X25519 KE data all zero (low-order point)", "N:INVALID_SYNTAX",
+    # Bad KE data ends IKE_SA_INIT silently: INVALID_SYNTAX only travels protected (RFC 7296
+    # 3.10.1), INVALID_KE_PAYLOAD would ask for the group that was sent.
+    ("ke-length-bad", "X25519 KE data of 31 octets", "silence", c_ke_length_bad),
+    ("ke-length-long", "X25519 KE data of 33 octets", "silence", c_ke_length_long),
+    ("ke-low-order", "X25519 KE data all zero (low-order point)", "silence",
      c_ke_low_order),
     ("no-proposal", "3DES/HMAC-SHA1/MODP-1024 only", "N:NO_PROPOSAL_CHOSEN", c_no_proposal),
     ("empty-datagram", "zero-length UDP datagram to 500", "silence", c_empty_datagram),

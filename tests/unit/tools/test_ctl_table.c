@@ -181,6 +181,35 @@ static void join_equals_tree_path(void **state) {
   free(text);
 }
 
+/* The span audit (ctl_table_audit) says exactly what the tree audit (ctl_audit) says: here
+ * every device SA lacks "state", one daemon SA names another mode, and one encap object is
+ * written in another member order (equal, though its text differs). */
+static void audit_equals_tree_path(void **state) {
+  (void)state;
+  char *text = answer_text(), err[200];
+  json_t *answer = json_loads(text, 0, NULL);
+  free(text);
+  json_t *own = json_object_get(answer, "daemon_sas"), *dev = json_object_get(answer, "device_sas");
+  json_object_set_new(json_array_get(own, 0), "mode", json_string("transport"));
+  json_object_set_new(json_array_get(dev, 1), "encap", json_pack("{s:i, s:i}", "dport", 4500, "sport", 1));
+  json_object_set_new(json_array_get(own, 1), "encap", json_pack("{s:i, s:i}", "sport", 1, "dport", 4500));
+  json_object_set_new(json_array_get(dev, 2), "state", json_string("active"));
+  text = json_dumps(answer, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_t *list = ctl_join(answer), *expected = ctl_audit(list);
+  struct ctl_table t;
+  assert_int_equal(ctl_table_parse(&t, text, strlen(text), err, sizeof err), 0);
+  json_t *got = ctl_table_audit(&t);
+  if (!json_equal(got, expected))
+    fail_msg("span audit differs:\n%s\ntree:\n%s", json_dumps(got, 0), json_dumps(expected, 0));
+  assert_int_equal(json_array_size(json_object_get(got, "mismatches")), 3); /* 2 states, 1 mode */
+  json_decref(got);
+  json_decref(expected);
+  json_decref(list);
+  json_decref(answer);
+  ctl_table_free(&t);
+  free(text);
+}
+
 static void bad_answers_say_why(void **state) {
   (void)state;
   static const struct {
@@ -211,6 +240,7 @@ int main(void) {
       cmocka_unit_test(values_decode),
       cmocka_unit_test(iterators_walk_members),
       cmocka_unit_test(join_equals_tree_path),
+      cmocka_unit_test(audit_equals_tree_path),
       cmocka_unit_test(bad_answers_say_why),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
