@@ -72,7 +72,16 @@ module nicsec_csr
     output logic        event_pop,
     input  logic        event_valid,
     input  logic [31:0] event_info,   // EVENT_INFO layout without VALID
-    input  logic [63:0] event_head_value
+    input  logic [63:0] event_head_value,
+
+    // TX steering table window (STEER_*): a write of a STEER_* register, and the value of the
+    // register the read channel addresses (word addresses)
+    output logic                  steer_we,
+    output logic [CSR_ADDR_W-1:0] steer_waddr,
+    output logic [          31:0] steer_wdata,
+    output logic [          31:0] steer_wmask,
+    output logic [CSR_ADDR_W-1:0] steer_raddr,
+    input  logic [          31:0] steer_rdata
 );
   localparam logic [1:0] RESP_OKAY = 2'b00;
   localparam logic [1:0] RESP_SLVERR = 2'b10;
@@ -118,6 +127,11 @@ module nicsec_csr
   function automatic logic in_keys(input logic [CSR_ADDR_W-1:0] a);
     return a >= REG_SA_KEY0 && a <= REG_SA_KEY7;
   endfunction
+  // The STEER_* window: every register in it is read/write except STEER_STATUS.
+  function automatic logic in_steer(input logic [CSR_ADDR_W-1:0] a);
+    return (a >= REG_STEER_INDEX && a <= REG_STEER_DPORT) ||
+           (a >= REG_STEER_SRC0 && a <= REG_STEER_DST3);
+  endfunction
   function automatic logic in_probes(input logic [CSR_ADDR_W-1:0] a);
     return a >= REG_SA_KEYPROBE0 && a <= REG_SA_HPROBE3;
   endfunction
@@ -132,7 +146,8 @@ module nicsec_csr
       return RESP_SLVERR;
       default: begin
         if (in_record(word_addr) || in_keys(word_addr)) return RESP_OKAY;
-        if (in_probes(word_addr)) return RESP_SLVERR;
+        if (in_probes(word_addr) || word_addr == REG_STEER_STATUS) return RESP_SLVERR;
+        if (in_steer(word_addr)) return RESP_OKAY;
         return RESP_DECERR;
       end
     endcase
@@ -255,6 +270,10 @@ module nicsec_csr
   end
 
   assign in_spi_base = spi_base_q;
+  assign steer_we = write_go && in_steer(write_word) && write_word != REG_STEER_STATUS;
+  assign steer_waddr = write_word;
+  assign steer_wdata = write_data;
+  assign steer_wmask = write_mask;
   assign sa_op = sa_cmd_q[SA_CMD_OP_LSB+:3];
   assign sa_index = sa_select_q[SA_SELECT_INDEX_LSB+:16];
   assign sa_dir_in = sa_select_q[SA_SELECT_DIR_LSB];
@@ -266,6 +285,7 @@ module nicsec_csr
   assign s_arready = !s_rvalid;
   wire ar_fire = s_arvalid && s_arready;
   wire [CSR_ADDR_W-1:0] read_word = {s_araddr[CSR_ADDR_W-1:2], 2'b00};
+  assign steer_raddr = read_word;
 
   // The two low address bits pick a byte inside a 32-bit register: every access is a word access.
   /* verilator lint_off UNUSEDSIGNAL */
@@ -312,6 +332,7 @@ module nicsec_csr
         if (in_record(read_word)) read_value = sa_words[read_rec[6:2]];
         else if (in_keys(read_word)) read_value = key_q[read_key[4:2]];
         else if (in_probes(read_word)) read_value = probe_q[read_probe[4:2]];
+        else if (in_steer(read_word)) read_value = steer_rdata;
         else read_resp = RESP_DECERR;
       end
     endcase

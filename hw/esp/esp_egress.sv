@@ -1,30 +1,48 @@
-// ESP egress, tunnel mode over IPv4 (optionally ESP-in-UDP, RFC 3948), one 128-bit lane.
+// ESP egress, one 128-bit lane: tunnel mode over IPv4 or transport mode (RFC 4303 3.1.1) on the
+// packet's own IPv4 (options allowed) or IPv6 header (no extension headers); ESP or ESP-in-UDP
+// (RFC 3948; IPv6 transport only without UDP, see below).
 //
 // Host TX stream in (crypto offload: the SA slot travels as metadata with the first beat,
 // together with the packet length from the TX descriptor); wire TX stream out. Per packet:
-//   head     reads the SA, checks it (active, hard limits, SN space) and the inner IP header,
-//            takes SN = last + 1 and counts the packet (so a later stage never has to refuse it)
+//   head     reads the SA, checks it (active, hard limits, SN space) and the IP header, takes
+//            SN = last + 1 and counts the packet (so a later stage never has to refuse it).
+//            Tunnel decides on the first beat (still held on the input); transport first gathers
+//            the beats holding the IP header (2 for IPv4 without options, 3 for IPv6, up to 4),
+//            because it must check and copy all of it
 //   events   raises ESN-wrap / SN-exhausted / limit events into the event FIFO
 //   issue    gcm_core descriptor (nonce = salt || SN, AAD = SPI || SN or SPI || SN-hi || SN-lo),
-//            the AAD block, then the inner packet beats with the RFC 4303 trailer merged in
-//            (padding 1, 2, 3... to a 4-octet boundary, pad length, next header 4 / 41)
-//   packer   outer IPv4 [+ UDP] + SPI + SN + IV (= the 64-bit SN), ciphertext, ICV
+//            the AAD block, then the protected octets with the RFC 4303 trailer merged in
+//            (padding 1, 2, 3... to a 4-octet boundary, pad length, next header). Tunnel
+//            protects the whole packet (next header 4 / 41); transport protects what follows
+//            the IP header (next header = the packet's protocol), realigned onto block
+//            boundaries from the last header beat and the next input beat
+//   packer   outer header + SPI + SN + IV (= the 64-bit SN), ciphertext, ICV. Tunnel: a fresh
+//            IPv4 header. Transport: the packet's header with protocol / next header 50 (17
+//            with UDP), total / payload length and the IPv4 checksum rewritten
 // A refused packet is consumed and dropped; every packet gets one completion (c_*) with its
 // PKT_STATUS code, in order.
 //
 // Cost: the issue stage spends 2 + ceil((L + pad + 2) / 16) clocks per packet (descriptor/AAD
-// and text) plus 2 head clocks (IDLE, DECIDE; +1 per event); gcm_core's lengths slot of a
-// packet overlaps the next packet's IDLE. The packer takes two clocks for the outer header and
-// one per ciphertext/ICV chunk (+1 flush when the ICV overflows a beat); a 4-entry FIFO
-// between them absorbs their different idle clocks, so egress runs at ceil(text / 16) + 4
-// clocks per packet (1,500 octets: 98 clocks, 15.3 octets per clock). The outer IPv4 header: TOS copied from the inner packet, ID from a per-SA
-// counter, DF clear, TTL 64, checksum computed here; UDP checksum 0 (RFC 3948).
+// and text) plus 2 head clocks (IDLE, DECIDE; +1 per event; transport +1 per gathered beat
+// after the first and +1 to decide); gcm_core's lengths slot of a packet overlaps the next
+// packet's IDLE. The packer takes one clock per full header chunk and one per ciphertext/ICV
+// chunk (+1 flush when the ICV overflows a beat); a 4-entry FIFO between them absorbs their
+// different idle clocks, so tunnel egress runs at ceil(text / 16) + 4 clocks per packet (1,500
+// octets: 98 clocks, 15.3 octets per clock). The tunnel IPv4 header: TOS copied from the inner
+// packet, ID from a per-SA counter, DF clear, TTL 64, checksum computed here. UDP checksum 0
+// (RFC 3948 over IPv4); over IPv6 the UDP checksum would cover the ciphertext, which leaves
+// after the header, so an IPv6 transport SA with UDP encapsulation is refused (UNSUPPORTED; the
+// driver does not install one). Transport mode leaves the TCP/UDP checksum inside the payload
+// to the host (RFC 3948 3.1.2 is about the receiver's NAT fix-up, a host-stack matter).
 module esp_egress
   import nicsec_regs_pkg::*;
   import esp_pkg::*;
 #(
     parameter int NUM_SA = 64,
-    localparam int SA_W = (NUM_SA > 1) ? $clog2(NUM_SA) : 1
+    localparam int SA_W = (NUM_SA > 1) ? $clog2(NUM_SA) : 1,
+    // outer header octets: IPv4 with options (60) + UDP + ESP header + IV = 84, in 16-octet chunks
+    localparam int HDR_MAX = 96,
+    localparam int HDR_BITS = 8 * HDR_MAX
 ) (
     input logic clk,
     input logic rst,
@@ -65,9 +83,11 @@ module esp_egress
     output rec_words_t                      mb_rd_words,
     output logic       [PROBE_WORDS*32-1:0] mb_probe
 );
-  typedef enum logic [2:0] {
+  typedef enum logic [3:0] {
     H_IDLE,
     H_DECIDE,
+    H_GATHER,   // transport: collecting the IP header beats
+    H_TDECIDE,  // transport: deciding on the gathered header
     H_EVENTS,
     H_START,
     H_AAD,
@@ -127,7 +147,7 @@ module esp_egress
       .dbg_req, .dbg_sa, .dbg_done, .dbg_rk0, .dbg_h
   );
 
-  // ---- head: decide on the first beat (still held on s_data) ----------------------------------
+  // ---- head: tunnel decides on the first beat (still held on s_data) --------------------------
   wire [3:0] version = s_data[127:124];
   wire [15:0] v4_total = {byte_at(s_data, 2), byte_at(s_data, 3)};
   wire [16:0] v6_total = 17'd40 + {1'b0, byte_at(s_data, 4), byte_at(s_data, 5)};
@@ -151,23 +171,82 @@ module esp_egress
     end
   end
 
-  wire [1:0] pad = 2'(-(inner_len + 17'd2));
-  wire [16:0] text_len = inner_len + 17'(pad) + 17'd2;
+  // IP header beats to gather in transport mode (decided on the first beat; at most 4).
+  wire [6:0] v4_hl_first = {1'b0, s_data[123:120], 2'b00};
+  wire [2:0] need_beats = version == 4'd6 ? 3'd3 :
+                          version == 4'd4 && v4_hl_first > 7'd16 ? 3'((v4_hl_first + 7'd15) >> 4) :
+                          3'd1;
+
+  // ---- transport: the gathered IP header (octet 0 in bits 511:504, zeros after the packet) ----
+  logic [511:0] hb_q;
+  logic [2:0] need_q;
+  function automatic logic [7:0] hbyte(input logic [511:0] h, input int i);
+    return h[511-8*i-:8];
+  endfunction
+  wire [3:0] t_ver = hb_q[511:508];
+  wire t_v4 = t_ver == 4'd4;
+  wire [6:0] t_hl = t_v4 ? {1'b0, hb_q[507:504], 2'b00} : 7'd40;
+  wire [15:0] t_v4_total = {hbyte(hb_q, 2), hbyte(hb_q, 3)};
+  wire [16:0] t_total = t_v4 ? {1'b0, t_v4_total} : 17'd40 + {1'b0, hbyte(hb_q, 4), hbyte(hb_q, 5)};
+  wire [7:0] t_proto = t_v4 ? hbyte(hb_q, 9) : hbyte(hb_q, 6);
+  // the header alone: octets at and after t_hl cleared (they are payload)
+  wire [511:0] t_hdr_in = hb_q & ~({512{1'b1}} >> (8 * t_hl));
+  wire t_v4_frag = ({hbyte(hb_q, 6), hbyte(hb_q, 7)} & 16'h3fff) != 16'd0;
+
+  // ---- both modes: lengths, trailer, header (inputs from the decision being made) -------------
+  wire in_t = state == H_TDECIDE;
+  wire [16:0] pkt_total = in_t ? t_total : inner_len;  // octets of the IP packet
+  wire [6:0] hl = in_t ? t_hl : 7'd20;  // outer IP header octets
+  wire [16:0] pay_len = in_t ? t_total - 17'(t_hl) : inner_len;  // octets protected
+  wire [1:0] pad = 2'(-(pay_len + 17'd2));
+  wire [16:0] text_len = pay_len + 17'(pad) + 17'd2;
   wire [17:0] esp_len = 18'd16 + 18'(text_len) + 18'(cfg.icv_len);
   wire [17:0] udp_len = esp_len + 18'd8;
-  wire [17:0] outer_len = (cfg.udp ? udp_len : esp_len) + 18'd20;
+  wire [17:0] outer_len = (cfg.udp ? udp_len : esp_len) + 18'(hl);
+  // IPv4 total length, or the IPv6 payload length, must fit 16 bits
+  wire too_big = outer_len - (in_t && !t_v4 ? 18'd40 : 18'd0) > 18'd65535;
   wire [63:0] last_sn = cfg.esn ? 64'hffff_ffff_ffff_ffff : 64'h0000_0000_ffff_ffff;
   wire [63:0] seq_next = dyn.seq + 64'd1;
   wire slot_ok = sa_q < 16'(NUM_SA);
 
-  logic [3:0] code;
+  logic [3:0] sa_code, tunnel_code, transport_code, code;
   always_comb begin
-    if (!slot_ok || !cfg.active) code = 4'(PKT_STATUS_NO_SA);
-    else if (hard_expired(cfg, dyn)) code = 4'(PKT_STATUS_EXPIRED);
-    else if (dyn.seq >= last_sn) code = 4'(PKT_STATUS_SN_EXHAUSTED);
-    else if (!inner_ok) code = 4'(PKT_STATUS_MALFORMED);
-    else if (outer_len > 18'd65535) code = 4'(PKT_STATUS_TOO_BIG);
-    else code = 4'(PKT_STATUS_OK);
+    if (!slot_ok || !cfg.active) sa_code = 4'(PKT_STATUS_NO_SA);
+    else if (hard_expired(cfg, dyn)) sa_code = 4'(PKT_STATUS_EXPIRED);
+    else if (dyn.seq >= last_sn) sa_code = 4'(PKT_STATUS_SN_EXHAUSTED);
+    else sa_code = 4'(PKT_STATUS_OK);
+  end
+  always_comb begin
+    if (!inner_ok) tunnel_code = 4'(PKT_STATUS_MALFORMED);
+    else if (too_big) tunnel_code = 4'(PKT_STATUS_TOO_BIG);
+    else tunnel_code = 4'(PKT_STATUS_OK);
+  end
+  // Same order as the soft engine: header sanity, then what transport cannot carry, then the
+  // SA's family, then the size.
+  always_comb begin
+    if (t_v4) begin
+      if (len_q < 16'd20 || t_hl < 7'd20 || t_v4_total < 16'(t_hl) || t_v4_total > len_q ||
+          ones_sum64(t_hdr_in) != 16'hffff)
+        transport_code = 4'(PKT_STATUS_MALFORMED);
+      else if (t_v4_frag || t_proto == 8'd59) transport_code = 4'(PKT_STATUS_UNSUPPORTED);
+      else if (cfg.ipv6) transport_code = 4'(PKT_STATUS_POLICY);
+      else if (too_big) transport_code = 4'(PKT_STATUS_TOO_BIG);
+      else transport_code = 4'(PKT_STATUS_OK);
+    end else if (t_ver == 4'd6) begin
+      if (len_q < 16'd40 || t_total > 17'(len_q)) transport_code = 4'(PKT_STATUS_MALFORMED);
+      else if (ipv6_ext_header(t_proto) || t_proto == 8'd59)
+        transport_code = 4'(PKT_STATUS_UNSUPPORTED);
+      else if (!cfg.ipv6) transport_code = 4'(PKT_STATUS_POLICY);
+      else if (cfg.udp) transport_code = 4'(PKT_STATUS_UNSUPPORTED);  // see the top comment
+      else if (too_big) transport_code = 4'(PKT_STATUS_TOO_BIG);
+      else transport_code = 4'(PKT_STATUS_OK);
+    end else transport_code = 4'(PKT_STATUS_MALFORMED);
+  end
+  always_comb begin
+    if (sa_code != 4'(PKT_STATUS_OK)) code = sa_code;
+    else if (in_t) code = transport_code;
+    else if (cfg.transport) code = 4'(PKT_STATUS_OK);  // H_DECIDE: gather the header first
+    else code = tunnel_code;
   end
 
   ev_bits_t ev_now;
@@ -175,55 +254,68 @@ module esp_egress
     dyn_next = dyn;
     dyn_next.seq = seq_next;
     dyn_next.packets = dyn.packets + 64'd1;
-    dyn_next.bytes = dyn.bytes + 64'(inner_len);
-    dyn_next.ip_id = dyn.ip_id + 16'd1;
+    dyn_next.bytes = dyn.bytes + 64'(pkt_total);
+    dyn_next.ip_id = dyn.ip_id + (cfg.transport ? 16'd0 : 16'd1);  // only tunnel makes headers
     ev_now = limit_events(cfg, dyn_next);
     ev_now[EVENT_TYPE_ESN_WRAP] = cfg.esn && seq_next[31:0] == 32'd0;
     ev_now[EVENT_TYPE_SN_EXHAUSTED] = seq_next == last_sn;
     dyn_next.fired = dyn.fired | fired_bits(ev_now);
   end
-  assign dp_we = state == H_DECIDE && code == 4'(PKT_STATUS_OK);
+  // the decision that counts the packet: tunnel on the first beat, transport on the header
+  wire deciding = (state == H_DECIDE && !cfg.transport) || in_t;
+  assign dp_we = deciding && code == 4'(PKT_STATUS_OK);
   // The table read is registered: while idle it is addressed with the SA slot metadata of the
-  // packet on the input, so the SA's words are there in H_DECIDE.
+  // packet on the input, so the SA's words are there in H_DECIDE (and stay while gathering).
   assign slot = state == H_IDLE ? SA_W'(s_sa) : SA_W'(sa_q);
 
-  // Outer header, RFC 791 / RFC 768 / RFC 4303.
-  function automatic logic [15:0] ipv4_checksum(input logic [159:0] hdr);
-    logic [31:0] sum;
-    sum = '0;
-    for (int i = 0; i < 10; i++) sum += 32'(hdr[159-16*i-:16]);
-    sum = (sum & 32'hffff) + (sum >> 16);
-    sum = (sum & 32'hffff) + (sum >> 16);
-    return ~sum[15:0];
-  endfunction
-
-  logic [159:0] ip_hdr;
-  logic [351:0] header;
+  // Outer header, RFC 791 / RFC 8200 / RFC 768 / RFC 4303: the IP header (64 octets, zeros
+  // after hl), then [UDP] SPI, SN, IV placed right behind it.
+  logic [159:0] tun_ip;
+  logic [511:0] t_ip, ip_part;
+  logic [191:0] esp_part;
+  logic [HDR_BITS-1:0] header;
+  wire [7:0] esp_proto = cfg.udp ? 8'd17 : 8'd50;
   always_comb begin
-    ip_hdr = {8'h45, inner_tos, outer_len[15:0], dyn.ip_id, 16'h0000, 8'd64,
-              cfg.udp ? 8'd17 : 8'd50, 16'h0000, cfg.src, cfg.dst};
-    ip_hdr[79:64] = ipv4_checksum(ip_hdr);
+    tun_ip = {8'h45, inner_tos, outer_len[15:0], dyn.ip_id, 16'h0000, 8'd64, esp_proto, 16'h0000,
+              cfg.src, cfg.dst};
+    tun_ip[79:64] = ~ones_sum64({tun_ip, 352'd0});
+    t_ip = t_hdr_in;
+    if (t_v4) begin
+      t_ip[511-16-:16] = outer_len[15:0];
+      t_ip[511-72-:8] = esp_proto;
+      t_ip[511-80-:16] = 16'h0000;
+      t_ip[511-80-:16] = ~ones_sum64(t_ip);
+    end else begin
+      t_ip[511-32-:16] = 16'(outer_len - 18'd40);
+      t_ip[511-48-:8] = esp_proto;
+    end
+    ip_part = in_t ? t_ip : {tun_ip, 352'd0};
     if (cfg.udp)
-      header = {ip_hdr, cfg.sport, cfg.dport, udp_len[15:0], 16'h0000, cfg.spi,
-                seq_next[31:0], seq_next};
-    else header = {ip_hdr, cfg.spi, seq_next[31:0], seq_next, 64'd0};
+      esp_part = {cfg.sport, cfg.dport, udp_len[15:0], 16'h0000, cfg.spi, seq_next[31:0], seq_next};
+    else esp_part = {cfg.spi, seq_next[31:0], seq_next, 64'd0};
+    header = {ip_part, 256'd0} | ({esp_part, (HDR_BITS - 192)'(0)} >> (8 * hl));
   end
+  wire [6:0] hdr_len = hl + (cfg.udp ? 7'd24 : 7'd16);
 
   // ---- registered per-packet state --------------------------------------------------------------
   ev_bits_t ev_q;
   sa_dyn_t dyn_q;
   logic [3:0] code_q;
-  logic [16:0] inner_len_q;
+  logic [16:0] pay_len_q, total_q;
+  logic [3:0] sh_q;  // protected octets start this far into an input beat
   logic [1:0] pad_q;
   logic [7:0] nh_q;
-  logic [351:0] header_q;
+  logic [HDR_BITS-1:0] header_q;
+  logic [6:0] hdr_len_q;
   logic [11:0] blk;  // text block being issued
   logic [11:0] last_blk;
+  logic [12:0] nb;  // input beats consumed
+  logic [127:0] prev_q;  // the last input beat consumed
   logic got_last;
 
   // header FIFO towards the packer (headers run ahead of the ciphertext by the GCM latency)
   localparam int HDR_DEPTH = 4;
-  logic [HDR_DEPTH-1:0][352:0] hdr_fifo;
+  logic [HDR_DEPTH-1:0][HDR_BITS+6:0] hdr_fifo;
   logic [2:0] hdr_count;
   logic hdr_push, hdr_pop;
   wire hdr_space = hdr_count < 3'(HDR_DEPTH);
@@ -233,8 +325,11 @@ module esp_egress
   assign desc_valid = state == H_START && hdr_space && c_free;
   assign hdr_push = start_go;
 
-  // text block: inner packet octets, then the trailer
-  wire take_input = {blk, 4'd0} < 16'(inner_len_q);
+  // text block: protected octets (input octets from the IP header's end, realigned: the tail
+  // of the previous beat then the head of the next), then the trailer
+  wire take_input = {nb, 4'd0} < total_q;
+  wire [127:0] cur = take_input ? s_data : 128'd0;
+  wire [127:0] src_block = sh_q == 4'd0 ? cur : (prev_q << (8 * sh_q)) | (cur >> (8 * (16 - sh_q)));
   logic [127:0] text_block;
   always_comb begin
     for (int j = 0; j < 16; j++) begin
@@ -242,8 +337,8 @@ module esp_egress
       logic [16:0] k;
       logic [7:0] b;
       pos = 17'({blk, 4'd0}) + 17'(j);
-      k = pos - inner_len_q;
-      if (pos < inner_len_q) b = byte_at(s_data, j);
+      k = pos - pay_len_q;
+      if (pos < pay_len_q) b = byte_at(src_block, j);
       else if (k < 17'(pad_q)) b = 8'(k + 17'd1);
       else if (k == 17'(pad_q)) b = 8'(pad_q);
       else if (k == 17'(pad_q) + 17'd1) b = nh_q;
@@ -257,8 +352,11 @@ module esp_egress
   assign din_data = state == H_AAD ? aad_block : text_block;
   wire din_fire = din_valid && din_ready;
 
-  assign s_ready = (state == H_TEXT && take_input && din_ready) || state == H_DRAIN;
+  wire gather_first = state == H_DECIDE && cfg.transport && code == 4'(PKT_STATUS_OK);
+  assign s_ready = (state == H_TEXT && take_input && din_ready) || state == H_DRAIN ||
+                   gather_first || state == H_GATHER;
   wire s_fire = s_valid && s_ready;
+  wire gather_done = s_last || nb + 13'd1 == 13'(need_q);
 
   always_ff @(posedge clk) begin
     if (rst) begin
@@ -268,9 +366,15 @@ module esp_egress
       if (c_valid && c_ready) c_valid <= 1'b0;
       unique case (state)
         H_IDLE: if (enable && s_valid) state <= H_DECIDE;
-        // A packet without events goes straight to the descriptor: the per-packet overhead is
-        // then IDLE + DECIDE, and IDLE overlaps gcm_core's lengths slot of the previous packet.
+        // A tunnel packet without events goes straight to the descriptor: the per-packet
+        // overhead is then IDLE + DECIDE, and IDLE overlaps gcm_core's lengths slot of the
+        // previous packet.
         H_DECIDE:
+        if (code != 4'(PKT_STATUS_OK)) state <= H_COMPL;
+        else if (cfg.transport) state <= (s_last || need_beats == 3'd1) ? H_TDECIDE : H_GATHER;
+        else state <= ev_now != '0 ? H_EVENTS : H_START;
+        H_GATHER: if (s_fire && gather_done) state <= H_TDECIDE;
+        H_TDECIDE:
         state <= code != 4'(PKT_STATUS_OK) ? H_COMPL : ev_now != '0 ? H_EVENTS : H_START;
         H_EVENTS: if (ev_q == '0) state <= H_START;
         H_START:
@@ -287,7 +391,7 @@ module esp_egress
         end
         H_COMPL:
         if (c_free) begin
-          state   <= H_DRAIN;
+          state   <= got_last ? H_IDLE : H_DRAIN;
           c_valid <= 1'b1;
           c_sa    <= sa_q;
           c_code  <= code_q;
@@ -302,25 +406,38 @@ module esp_egress
       H_IDLE: begin
         sa_q <= s_sa;
         len_q <= s_len;
-      end
-      H_DECIDE: begin
-        code_q <= code;
-        ev_q <= ev_now;
-        dyn_q <= dyn_next;
-        seq_q <= seq_next;
-        inner_len_q <= inner_len;
-        pad_q <= pad;
-        nh_q <= next_header;
-        text_len_q <= text_len[15:0];
-        last_blk <= 12'((text_len - 17'd1) >> 4);
-        header_q <= header;
-        blk <= '0;
+        nb <= '0;
         got_last <= 1'b0;
       end
+      H_DECIDE: begin
+        need_q <= need_beats;
+        hb_q <= {s_data, 384'd0};
+        blk <= '0;
+      end
+      H_GATHER: if (s_fire) hb_q[511-128*nb[1:0]-:128] <= s_data;
       H_EVENTS: if (ev_valid && ev_ready) ev_q[3'(ev_type)] <= 1'b0;
       default: ;
     endcase
+    if (state == H_DECIDE || in_t) begin
+      code_q <= code;
+      ev_q <= ev_now;
+      dyn_q <= dyn_next;
+      seq_q <= seq_next;
+      pay_len_q <= pay_len;
+      total_q <= pkt_total;
+      sh_q <= in_t ? t_hl[3:0] : 4'd0;
+      pad_q <= pad;
+      nh_q <= in_t ? t_proto : next_header;
+      text_len_q <= text_len[15:0];
+      last_blk <= 12'((text_len - 17'd1) >> 4);
+      header_q <= header;
+      hdr_len_q <= hdr_len;
+    end
     if (state == H_TEXT && din_fire) blk <= blk + 12'd1;
+    if (s_fire) begin
+      nb <= nb + 13'd1;
+      prev_q <= s_data;
+    end
     if (s_fire && s_last) got_last <= 1'b1;
   end
 
@@ -334,7 +451,7 @@ module esp_egress
       hdr_count <= '0;
     end else begin
       if (hdr_pop) for (int i = 0; i < HDR_DEPTH - 1; i++) hdr_fifo[i] <= hdr_fifo[i+1];
-      if (hdr_push) hdr_fifo[2'(hdr_count-(hdr_pop ? 3'd1 : 3'd0))] <= {cfg.udp, header_q};
+      if (hdr_push) hdr_fifo[2'(hdr_count-(hdr_pop ? 3'd1 : 3'd0))] <= {hdr_len_q, header_q};
       hdr_count <= hdr_count + (hdr_push ? 3'd1 : 3'd0) - (hdr_pop ? 3'd1 : 3'd0);
     end
   end
@@ -370,12 +487,14 @@ module esp_egress
     end
   end
 
-  esp_tx_packer u_packer (
+  esp_tx_packer #(
+      .HDR_MAX(HDR_MAX)
+  ) u_packer (
       .clk, .rst,
       .hdr_valid(hdr_count != 0),
       .hdr_pop,
-      .hdr_data(hdr_fifo[0][351:0]),
-      .hdr_udp(hdr_fifo[0][352]),
+      .hdr_data(hdr_fifo[0][HDR_BITS-1:0]),
+      .hdr_len(hdr_fifo[0][HDR_BITS+6:HDR_BITS]),
       .body_valid(body_valid),
       .body_ready(body_take),
       .body_data(body_head.data),

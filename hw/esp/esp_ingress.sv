@@ -241,6 +241,8 @@ module esp_ingress
     logic [63:0] seq;
     logic [15:0] ct_len;
     logic [4:0]  icv_len;
+    logic        transport;  // rebuild the outer IP header in front of the payload
+    logic [159:0] ip_hdr;    // the outer IPv4 header (transport)
   } meta_t;
   localparam int MQ = 8;
   meta_t meta_q[MQ];
@@ -255,6 +257,7 @@ module esp_ingress
   logic [63:0] seq_q;
   logic [31:0] spi_q;
   logic is_udp_q;
+  logic transport_q;
   logic [11:0] pay_blk, text_blocks, pay_blocks;
   logic [127:0] icv_acc;
 
@@ -304,7 +307,8 @@ module esp_ingress
         if (issue_fire) begin
           meta_q[meta_wr[$clog2(MQ)-1:0]] <= '{gcm: issue_ok, has_sa: sa_found_q, code: code_q,
                                                slot: slot_q, seq: seq_q, ct_len: ct_len_q,
-                                               icv_len: icv_len_q};
+                                               icv_len: icv_len_q, transport: transport_q,
+                                               ip_hdr: {b0_q, b1_q[127:96]}};
           meta_wr <= meta_wr + 1'b1;
           hs <= issue_ok ? I_AAD : (ended ? I_IDLE : I_DRAIN);
         end
@@ -337,6 +341,7 @@ module esp_ingress
       seq_q <= inferred[63:0];
       spi_q <= spi;
       is_udp_q <= is_udp;
+      transport_q <= a_cfg.transport;
       nonce_q <= {a_cfg.salt, iv};
       ct_len_q <= ct_len;
       icv_len_q <= a_cfg.icv_len;
@@ -389,7 +394,8 @@ module esp_ingress
   logic [31:0] in_sum_q;
   logic tag_ok_q;
   logic [3:0] final_code;
-  logic [15:0] out_len_q;
+  logic [15:0] buf_len_q;
+  logic [159:0] t_hdr_q;
   ev_bits_t ev_q;
   sa_dyn_t dyn_q;
 
@@ -433,6 +439,7 @@ module esp_ingress
     if (17'(pad) + 17'd2 > 17'(mh.ct_len) || (pad != 0 && !(r3 && t3 == pad)))
       trailer_code = 4'(PKT_STATUS_TRAILER);
     else if (nh == 8'd59) trailer_code = 4'(PKT_STATUS_DUMMY);
+    else if (mh.transport) trailer_code = 4'(PKT_STATUS_OK);  // any upper protocol
     else if (nh != 8'd4 && nh != 8'd41) trailer_code = 4'(PKT_STATUS_TRAILER);
     else if (ver_q == 4'd4 && (payload_len < 16'd20 || v4_hdr < 16'd20 ||
                                in_total_q < v4_hdr || in_total_q > payload_len ||
@@ -443,7 +450,18 @@ module esp_ingress
     else if (ver_q != 4'd4 && ver_q != 4'd6) trailer_code = 4'(PKT_STATUS_MALFORMED);
     else trailer_code = 4'(PKT_STATUS_OK);
   end
-  wire [15:0] out_len = ver_q == 4'd4 ? in_total_q : v6_total[15:0];
+  // transport: the outer IPv4 header (20 octets; options are refused at the head) rebuilt with
+  // protocol = next header, total length and checksum, in front of the payload
+  wire [15:0] out_len = mh.transport ? 16'd20 + payload_len :
+                        ver_q == 4'd4 ? in_total_q : v6_total[15:0];
+  logic [159:0] t_hdr;
+  always_comb begin
+    t_hdr = mh.ip_hdr;
+    t_hdr[159-16-:16] = out_len;
+    t_hdr[159-72-:8] = nh;
+    t_hdr[159-80-:16] = 16'h0000;
+    t_hdr[159-80-:16] = ~ones_sum64({t_hdr, 352'd0});
+  end
 
   // window update and counters (tail write port)
   wire replay_now = is_replay(mh.seq, b_dyn.seq, b_cfg.window, b_bitmap);
@@ -496,9 +514,11 @@ module esp_ingress
     logic            has_data;
     logic [PB_W-1:0] start;
     logic [PB_W-1:0] stop;
-    logic [15:0]     len;
+    logic [15:0]     len;  // octets in the buffer to emit
     logic [3:0]      code;
     logic [15:0]     slot;
+    logic            transport;  // ip_hdr goes out first
+    logic [159:0]    ip_hdr;
   } commit_t;
   commit_t cq[MQ];
   logic [$clog2(MQ):0] cq_wr, cq_rd;
@@ -526,8 +546,9 @@ module esp_ingress
         default:  // T_COMMIT
         if (cq_space) begin
           cq[cq_wr[$clog2(MQ)-1:0]] <= '{has_data: final_code == 4'(PKT_STATUS_OK),
-                                          start: pkt_start, stop: wr_ptr, len: out_len_q,
-                                          code: final_code, slot: mh.slot};
+                                          start: pkt_start, stop: wr_ptr, len: buf_len_q,
+                                          code: final_code, slot: mh.slot,
+                                          transport: mh.transport, ip_hdr: t_hdr_q};
           cq_wr <= cq_wr + 1'b1;
           if (final_code != 4'(PKT_STATUS_OK)) wr_ptr <= pkt_start;  // roll back
           meta_rd <= meta_rd + 1'b1;
@@ -559,7 +580,8 @@ module esp_ingress
     if (tag_in && icv_valid) tag_ok_q <= dout_data == icv_head;
     if (ts == T_VERDICT) begin
       final_code <= verdict;
-      out_len_q <= out_len;
+      buf_len_q <= mh.transport ? payload_len : out_len;
+      t_hdr_q <= t_hdr;
       ev_q <= ev_now;
       dyn_q <= dyn_next;
     end
@@ -572,33 +594,78 @@ module esp_ingress
   assign ev_value = event_value(ev_type, dyn_q);
 
   // ---- reader ---------------------------------------------------------------------------------
+  // Tunnel packets and drop statuses are read straight from the buffer. A transport packet's
+  // rebuilt 20-octet IP header goes out first, which puts every buffered octet 4 octets later in
+  // its beat: the buffer beats then pass through the same gearbox egress uses for its headers.
   commit_t ch;
   assign ch = cq[cq_rd[$clog2(MQ)-1:0]];
   wire cq_valid = cq_wr != cq_rd;
+  wire via_gearbox = ch.has_data && ch.transport;
   logic reading;
   logic [15:0] left;
-  assign m_valid = cq_valid;
-  assign m_data = ch.has_data ? pb_mem[reading ? rd_ptr : ch.start] : 128'd0;
   wire [15:0] now_left = reading ? left : ch.len;
-  assign m_nbytes = !ch.has_data ? 5'd0 : (now_left >= 16'd16 ? 5'd16 : now_left[4:0]);
-  assign m_last = !ch.has_data || now_left <= 16'd16;
+  wire [127:0] buf_beat = pb_mem[reading ? rd_ptr : ch.start];
+  wire [4:0] buf_nbytes = now_left >= 16'd16 ? 5'd16 : now_left[4:0];
+  wire buf_last = now_left <= 16'd16;
+
+  logic gb_hdr_sent, gb_body_done;  // this transport packet's header / last octets handed over
+  logic gb_hdr_pop, gb_body_ready, gb_m_valid, gb_m_last;
+  logic [127:0] gb_m_data;
+  logic [4:0] gb_m_nbytes;
+  esp_tx_packer #(
+      .HDR_MAX(32)
+  ) u_rx_gearbox (
+      .clk, .rst,
+      .hdr_valid(cq_valid && via_gearbox && !gb_hdr_sent),
+      .hdr_pop(gb_hdr_pop),
+      .hdr_data({ch.ip_hdr, 96'd0}),
+      .hdr_len(6'd20),
+      .body_valid(cq_valid && via_gearbox && gb_hdr_sent && !gb_body_done),
+      .body_ready(gb_body_ready),
+      .body_data(buf_beat & ~({128{1'b1}} >> (8 * buf_nbytes))),  // trailer octets stay behind
+      .body_nbytes(buf_nbytes),
+      .body_last(buf_last),
+      .m_valid(gb_m_valid),
+      .m_ready,
+      .m_data(gb_m_data),
+      .m_nbytes(gb_m_nbytes),
+      .m_last(gb_m_last)
+  );
+  wire gb_body_fire = cq_valid && via_gearbox && gb_hdr_sent && !gb_body_done && gb_body_ready;
+
+  assign m_valid = via_gearbox ? gb_m_valid : cq_valid;
+  assign m_data = via_gearbox ? gb_m_data : ch.has_data ? buf_beat : 128'd0;
+  assign m_nbytes = via_gearbox ? gb_m_nbytes : !ch.has_data ? 5'd0 : buf_nbytes;
+  assign m_last = via_gearbox ? gb_m_last : !ch.has_data || buf_last;
   assign m_code = ch.code;
   assign m_sa = ch.slot;
+  // the direct path steps the buffer per output beat, the gearbox per body chunk it takes
+  wire buf_step = via_gearbox ? gb_body_fire : m_valid && m_ready && ch.has_data;
 
   always_ff @(posedge clk) begin
     if (rst) begin
       cq_rd <= '0;
       reading <= 1'b0;
       free_ptr <= '0;
-    end else if (m_valid && m_ready) begin
-      if (m_last) begin
+      gb_hdr_sent <= 1'b0;
+      gb_body_done <= 1'b0;
+    end else begin
+      if (gb_hdr_pop) gb_hdr_sent <= 1'b1;
+      if (buf_step) begin
+        if (buf_last) begin
+          reading <= 1'b0;
+          gb_body_done <= via_gearbox;
+        end else begin
+          reading <= 1'b1;
+          rd_ptr <= (reading ? rd_ptr : ch.start) + 1'b1;
+          left <= now_left - 16'd16;
+        end
+      end
+      if (m_valid && m_ready && m_last) begin
         cq_rd <= cq_rd + 1'b1;
-        reading <= 1'b0;
         if (ch.has_data) free_ptr <= ch.stop;
-      end else begin
-        reading <= 1'b1;
-        rd_ptr <= (reading ? rd_ptr : ch.start) + 1'b1;
-        left <= now_left - 16'd16;
+        gb_hdr_sent <= 1'b0;
+        gb_body_done <= 1'b0;
       end
     end
   end

@@ -16,6 +16,8 @@ package esp_pkg;
     logic        esn;
     logic        udp;
     logic        is256;
+    logic        transport;  // RFC 4303 3.1.1: ESP behind the packet's own IP header
+    logic        ipv6;       // transport SA's family
     logic [4:0]  icv_len;
     logic [15:0] window;
     logic [31:0] spi;
@@ -61,6 +63,8 @@ package esp_pkg;
     c.esn = f[SA_FLAGS_ESN_LSB];
     c.udp = f[SA_FLAGS_UDP_ENCAP_LSB];
     c.is256 = f[SA_FLAGS_AES256_LSB];
+    c.transport = f[SA_FLAGS_TRANSPORT_LSB];
+    c.ipv6 = f[SA_FLAGS_IPV6_LSB];
     c.icv_len = f[SA_FLAGS_ICV_LEN_LSB+:5];
     c.window = f[SA_FLAGS_WINDOW_LSB+:16];
     c.spi = w[W_SPI];
@@ -85,6 +89,8 @@ package esp_pkg;
     w[W_FLAGS][SA_FLAGS_ESN_LSB] = c.esn;
     w[W_FLAGS][SA_FLAGS_UDP_ENCAP_LSB] = c.udp;
     w[W_FLAGS][SA_FLAGS_AES256_LSB] = c.is256;
+    w[W_FLAGS][SA_FLAGS_TRANSPORT_LSB] = c.transport;
+    w[W_FLAGS][SA_FLAGS_IPV6_LSB] = c.ipv6;
     w[W_FLAGS][SA_FLAGS_ICV_LEN_LSB+:5] = c.icv_len;
     w[W_FLAGS][SA_FLAGS_WINDOW_LSB+:16] = c.window;
     w[W_SRC] = c.src;
@@ -143,6 +149,27 @@ package esp_pkg;
   // Byte i of a 128-bit beat (byte 0 in bits 127:120).
   function automatic logic [7:0] byte_at(input logic [127:0] beat, input int i);
     return beat[127-8*i-:8];
+  endfunction
+
+  // RFC 1071 one's-complement sum of a header held in 64 octets (zeros beyond its length add
+  // nothing), folded to 16 bits: 16'hffff when a header with its checksum field is intact; the
+  // complement of the sum with the field zeroed is the checksum to write.
+  function automatic logic [15:0] ones_sum64(input logic [511:0] hdr);
+    logic [31:0] sum;
+    sum = '0;
+    for (int i = 0; i < 32; i++) sum += 32'(hdr[511-16*i-:16]);
+    sum = (sum & 32'hffff) + (sum >> 16);
+    sum = (sum & 32'hffff) + (sum >> 16);
+    return sum[15:0];
+  endfunction
+
+  // IPv6 next-header values that are extension headers (RFC 8200 4.1, RFC 7045), not payload:
+  // transport mode puts ESP right behind the fixed header only.
+  function automatic logic ipv6_ext_header(input logic [7:0] nh);
+    case (nh)
+      8'd0, 8'd43, 8'd44, 8'd51, 8'd60, 8'd135, 8'd139, 8'd140, 8'd253, 8'd254: return 1'b1;
+      default: return 1'b0;
+    endcase
   endfunction
 
   // Lowest set event bit (0 when none).
