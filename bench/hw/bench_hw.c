@@ -7,17 +7,31 @@
  *                     16 octets per clock per lane
  *   packets per cycle at 64 octets (egress), against one packet per clock
  *   SA spread         1,500-octet egress over 1 SA vs round-robin over 4,096 installed SAs
- *   SA installs       through the HAL `sim` backend in batches (nicsec_hal_sa_add), host time,
- *                     and simulated clocks per install
+ *   SA installs       through the HAL `sim` backend in batches (nicsec_hal_sa_add), which
+ *                     posts SA descriptors into the engine's descriptor ring: headline run
+ *                     against a `nicsim --no-net` child process (attach mode: nicsim's loop runs
+ *                     the engine, so the caller's CPU time is the host's cost), as installs per
+ *                     CPU-second of the calling thread and per wall-clock second, simulated
+ *                     clocks per install (BAR cycle counter) and the rate that implies at
+ *                     250 MHz; plus the in-process figure (the caller also runs the model) and
+ *                     the CSR mailbox's clocks per install for comparison
  *   model speed       simulated clocks per wall-clock second, idle and with back-to-back traffic
  *
- *   usage: bench_hw [packets per size, default 400]
+ *   usage: bench_hw [packets per size, default 400] [path of the nicsim program, default
+ *          ../sim/nicsim next to this binary]
  * Last line: hw: egress_bpc_1500=... anchor=16 ratio=<egress_bpc_1500 / (16 * lanes)> ... */
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -29,6 +43,10 @@
 #include "test_util.h" /* tu_udp4_packet: plain IPv4/UDP packets */
 
 enum { LANE_OCTETS = 16, MAX_PKT = 9000, MANY_SAS = 4096, INSTALLS = 4096, SPI_BASE = 256 };
+enum { NICSIM_START_MS = 10000 };
+#define CLOCK_HZ 250e6 /* the engine's target clock (offload-notes.md) */
+
+extern char **environ;
 
 static double clock_s(clockid_t id) {
   struct timespec ts;
@@ -99,21 +117,31 @@ fail:
   return NULL;
 }
 
-/* SA installs through the public HAL on the `sim` backend, in batches of caps.max_batch. */
-static double hal_installs_per_s(uint32_t n) {
+/* What n installs through the HAL took. cycles < 0: no cycle counter to read. */
+struct hal_install_cost {
+  double host_per_s, wall_per_s, cycles;
+};
+
+/* SA installs through the public HAL on the `sim` backend, in batches of caps.max_batch:
+ * half outbound, half inbound (SPIs inside the reset inbound window). `args` selects an
+ * in-process engine ("") or a nicsim BAR ("attach=NAME"); `bar` (may be NULL) reads the
+ * engine's cycle counter. */
+static int hal_installs(const char *args, struct nicsim *bar, uint32_t n,
+                        struct hal_install_cost *cost) {
   struct nicsec_hal_dev *dev = NULL;
-  if (nicsec_hal_sim_register() || nicsec_hal_open("sim", "", &dev))
+  if (nicsec_hal_sim_register() || nicsec_hal_open("sim", args, &dev))
     return -1;
   uint32_t batch = nicsec_hal_caps(dev)->max_batch;
   struct nicsec_hal_sa *sas = calloc(n, sizeof *sas);
   nicsec_hal_sa_id *ids = calloc(n, sizeof *ids);
-  double rate = -1;
+  int rc = -1;
   if (sas && ids) {
-    for (uint32_t k = 0; k < n; k++)
+    for (uint32_t k = 0; k < n; k++) {
       describe_sa(&sas[k], k, k % 2 ? NICSEC_HAL_DIR_IN : NICSEC_HAL_DIR_OUT);
-    for (uint32_t k = 0; k < n; k++)
-      sas[k].spi = SPI_BASE + k / 2; /* inside the inbound SPI window (reset IN_SPI_BASE) */
-    double t0 = now_s();
+      sas[k].spi = SPI_BASE + k / 2;
+    }
+    uint64_t c0 = bar ? nicsim_cycles(bar) : 0;
+    double t0 = now_s(), h0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
     uint32_t done = 0;
     while (done < n) {
       uint32_t m = n - done < batch ? n - done : batch;
@@ -121,8 +149,13 @@ static double hal_installs_per_s(uint32_t n) {
         break;
       done += m;
     }
-    if (done == n)
-      rate = n / (now_s() - t0);
+    double host = clock_s(CLOCK_THREAD_CPUTIME_ID) - h0, wall = now_s() - t0;
+    if (done == n) {
+      cost->host_per_s = n / host;
+      cost->wall_per_s = n / wall;
+      cost->cycles = bar ? (double)(nicsim_cycles(bar) - c0) / n : -1;
+      rc = 0;
+    }
   }
   if (sas)
     for (uint32_t k = 0; k < n; k++)
@@ -130,7 +163,59 @@ static double hal_installs_per_s(uint32_t n) {
   free(sas);
   free(ids);
   nicsec_hal_close(dev);
-  return rate;
+  return rc;
+}
+
+/* `nicsim --shm NAME --no-net` as a child process; its BAR is attached (NULL on failure). */
+static struct nicsim *start_nicsim(const char *bin, const char *name, pid_t *pid) {
+  char *const argv[] = {(char *)bin, "--shm", (char *)name, "--no-net", NULL};
+  posix_spawn_file_actions_t quiet; /* nicsim's exit report would clutter the figures */
+  posix_spawn_file_actions_init(&quiet);
+  posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
+  int err = posix_spawn(pid, bin, &quiet, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&quiet);
+  if (err)
+    return NULL;
+  const struct timespec nap = {0, 10 * 1000 * 1000};
+  for (int waited = 0; waited < NICSIM_START_MS; waited += 10) {
+    struct nicsim *bar = nicsim_attach(name);
+    if (bar)
+      return bar;
+    if (waitpid(*pid, NULL, WNOHANG) == *pid)
+      return NULL; /* it exited */
+    nanosleep(&nap, NULL);
+  }
+  kill(*pid, SIGTERM);
+  waitpid(*pid, NULL, 0);
+  return NULL;
+}
+
+static void stop_nicsim(struct nicsim *bar, pid_t pid) {
+  nicsim_destroy(bar);
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+}
+
+/* The headline install figure: the HAL attached to a separate nicsim process. */
+static int attached_installs(const char *nicsim_bin, struct hal_install_cost *cost) {
+  char name[32], args[48];
+  snprintf(name, sizeof name, "bench_hw_%d", (int)getpid());
+  snprintf(args, sizeof args, "attach=%s", name);
+  pid_t pid;
+  struct nicsim *bar = start_nicsim(nicsim_bin, name, &pid);
+  if (!bar)
+    return -1;
+  int rc = hal_installs(args, bar, INSTALLS, cost);
+  stop_nicsim(bar, pid);
+  return rc;
+}
+
+/* ../sim/nicsim next to this program (the build tree's layout). */
+static void default_nicsim(char *out, size_t cap) {
+  char self[PATH_MAX];
+  ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  self[len > 0 ? len : 0] = '\0';
+  snprintf(out, cap, "%s/../sim/nicsim", dirname(self));
 }
 
 struct run {
@@ -220,12 +305,40 @@ static void print_run(size_t size, const struct run *tx, const struct run *rx) {
          tx->cycles_per_s, rx->cycles_per_s);
 }
 
+/* Install figures: attached (headline, *att; -1 fields when nicsim could not be run),
+ * in process, and the CSR mailbox's clocks. */
+static void report_installs(const char *nicsim_bin, const struct install_cost *reg,
+                            struct hal_install_cost *att) {
+  printf("SA install, CSR mailbox (register-level driver, in process): %.0f per wall second, "
+         "%.0f cycles each\n", reg->per_s, reg->cycles);
+  struct hal_install_cost in = {-1, -1, -1};
+  if (hal_installs("", NULL, INSTALLS, &in) == 0)
+    printf("SA install, HAL batched over the descriptor ring, in process (the caller also runs "
+           "the model): %.0f per CPU-second, %.0f per wall second\n", in.host_per_s,
+           in.wall_per_s);
+  *att = (struct hal_install_cost){-1, -1, -1};
+  if (attached_installs(nicsim_bin, att)) {
+    fprintf(stderr, "bench_hw: no attached install figure (cannot run %s --no-net)\n",
+            nicsim_bin);
+    return;
+  }
+  printf("SA install, HAL batched over the descriptor ring, nicsim attached: %.0f per CPU-second "
+         "of the calling thread, %.0f per wall second; %.1f simulated cycles each (%.0f per "
+         "second at 250 MHz)\n", att->host_per_s, att->wall_per_s, att->cycles,
+         CLOCK_HZ / att->cycles);
+}
+
 int main(int argc, char **argv) {
   size_t n = argc > 1 ? (size_t)strtoul(argv[1], NULL, 0) : 400;
   if (n < 8 || n > 100000) {
-    fprintf(stderr, "usage: bench_hw [packets per size 8..100000]\n");
+    fprintf(stderr, "usage: bench_hw [packets per size 8..100000] [nicsim program]\n");
     return 2;
   }
+  char nicsim_bin[PATH_MAX];
+  if (argc > 2)
+    snprintf(nicsim_bin, sizeof nicsim_bin, "%s", argv[2]);
+  else
+    default_nicsim(nicsim_bin, sizeof nicsim_bin);
   esp = calloc(n, sizeof *esp);
   esp_len = calloc(n, sizeof *esp_len);
   struct nicsim *sim = engine(1, 1, NULL);
@@ -260,18 +373,18 @@ int main(int argc, char **argv) {
   nicsim_destroy(sim);
   printf("1500 B over %d SAs: egress %.2f B/cycle (1 SA: %.2f)\n", MANY_SAS,
          spread.octets_per_cycle, tx[2].octets_per_cycle);
-  printf("SA install, register-level driver: %.0f per host second, %.0f cycles each\n",
-         reg.per_s, reg.cycles);
-  double hal_rate = hal_installs_per_s(INSTALLS);
-  printf("SA install, HAL sim backend batched: %.0f per host second\n", hal_rate);
+  struct hal_install_cost att;
+  report_installs(nicsim_bin, &reg, &att);
 
   double limit = (double)(LANE_OCTETS * (lanes ? lanes : 1));
   printf("hw: egress_bpc_64=%.2f egress_bpc_512=%.2f egress_bpc_1500=%.2f egress_bpc_9000=%.2f "
-         "pkt_per_cycle_64=%.4f spread_ratio_4096=%.3f hal_installs_per_s=%.0f "
-         "cycles_per_install=%.0f cycles_per_s=%.0f anchor=%.0f ratio=%.3f\n",
+         "pkt_per_cycle_64=%.4f spread_ratio_4096=%.3f hal_installs_per_s_host=%.0f "
+         "hal_installs_per_s_wall=%.0f cycles_per_install=%.1f installs_per_s_250mhz=%.0f "
+         "csr_cycles_per_install=%.0f cycles_per_s=%.0f anchor=%.0f ratio=%.3f\n",
          tx[0].octets_per_cycle, tx[1].octets_per_cycle, tx[2].octets_per_cycle,
          tx[3].octets_per_cycle, tx[0].packets_per_cycle,
-         spread.octets_per_cycle / tx[2].octets_per_cycle, hal_rate, reg.cycles, idle, limit,
+         spread.octets_per_cycle / tx[2].octets_per_cycle, att.host_per_s, att.wall_per_s,
+         att.cycles, att.cycles > 0 ? CLOCK_HZ / att.cycles : -1, reg.cycles, idle, limit,
          tx[2].octets_per_cycle / limit);
   free(esp);
   free(esp_len);

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "nicsec_regs.h"
+#include "sim_desc.h"
 #include "sim_hal.h"
 
 enum {
@@ -18,7 +19,9 @@ enum {
   SIM_MIN_WINDOW = 32, /* RFC 4303 3.4.3 minimum; the engine's bitmap also starts there */
   ATTACH_NAME_MAX = 64,
   DRAIN_STEP_CYCLES = 64,
-  STOP_QUEUE_WAIT_MS = 500, /* longest an outbound stop waits for nicsim's TX queue */
+  /* Longest an attached outbound SA stays active after its stop for packets nicsim queued for
+   * it (the caller is not held meanwhile; a stuck nicsim must not keep it forever). */
+  STOP_QUEUE_WAIT_MS = 5000,
   /* More than a full engine input queue of 9,000 B packets needs at 16 B/cycle (a stopped SA's
    * packet may sit behind all of them). */
   DRAIN_BOUND_CYCLES = 1 << 16,
@@ -97,8 +100,8 @@ static enum nicsec_hal_err parse_args(const char *args, struct sim_args *a) {
 
 /* Everything comes from CAPS / FEATURES / IN_SPI_BASE, never from what this file assumes. The
  * engine builds headers, numbers packets, checks replay and counts lifetimes, so it is a packet
- * offload device; it has no TX steering table (the outbound slot is descriptor metadata), hence
- * no policies. */
+ * offload device. Its TX steering table is filled from the outbound SAs' selectors
+ * (sim_steer.c); HAL policies are not mapped onto it, hence no policies. */
 static void fill_caps(const struct sim_hal_dev *d, struct nicsec_hal_caps *c) {
   uint32_t f = d->info.features;
   memset(c, 0, sizeof *c);
@@ -145,6 +148,9 @@ static enum nicsec_hal_err setup_engine(struct sim_hal_dev *d, const struct sim_
     return NICSEC_HAL_E_DEVICE;
   if (nicsim_mmio_write32(d->sim, NICSEC_REG_CONTROL, NICSEC_CONTROL_ENABLE_MASK) != NICSIM_OK)
     return NICSEC_HAL_E_DEVICE;
+  err = sim_steer_init(d->sim, &d->info, &d->steer);
+  if (err)
+    return err;
   d->in = calloc(d->info.sa_depth, sizeof *d->in);
   d->out = calloc(d->info.sa_depth, sizeof *d->out);
   return d->in && d->out ? NICSEC_HAL_OK : NICSEC_HAL_E_NOMEM;
@@ -255,31 +261,45 @@ static size_t plan_slots(struct sim_hal_dev *d, const struct nicsec_hal_sa *sas,
   return n;
 }
 
-/* Attached to a nicsim: plaintext from its TUN device reaches an outbound SA only through the
- * host-side TX steering table, keyed by the SA's inner destination selector. */
+/* An outbound SA's selector goes into the engine's TX steering table (sim_steer.c): plaintext
+ * the host sends for a lookup (nicsim's TAP traffic, attached) finds the SA there. An engine
+ * without the table still does crypto offload in process (the slot as TX metadata). */
 static enum nicsec_hal_err steer_out(struct sim_hal_dev *d, const struct nicsec_hal_sa *sa,
                                      uint32_t slot, bool on) {
-  if (!d->attached || sa->dir != NICSEC_HAL_DIR_OUT || !sa->has_sel ||
-      sa->sel.dst.family != NICSEC_HAL_AF_INET)
+  if (sa->dir != NICSEC_HAL_DIR_OUT || !sa->has_sel)
     return NICSEC_HAL_OK;
-  return nicsim_tx_steer(d->sim, (uint16_t)slot, sa->sel.dst.bytes, sa->sel.dst_prefix, on) ==
-                 NICSIM_OK
-             ? NICSEC_HAL_OK
-             : NICSEC_HAL_E_TABLE_FULL;
+  if (!d->steer.depth)
+    return d->attached ? NICSEC_HAL_E_UNSUPPORTED_OFFLOAD : NICSEC_HAL_OK;
+  return on ? sim_steer_add(d->sim, &d->steer, &sa->sel, slot)
+            : sim_steer_remove(d->sim, &d->steer, slot);
 }
 
-/* Installs the planned entries; on a failure deletes (zeroizes) the ones already in. */
+/* Takes entries 0..upto back out: steering off, slot deleted (keys zeroized). */
+static void uninstall(struct sim_hal_dev *d, const struct nicsec_hal_sa *sas,
+                      const uint32_t *slots, size_t upto) {
+  for (size_t j = 0; j <= upto; j++) {
+    (void)steer_out(d, &sas[j], slots[j], false);
+    (void)sim_sa_delete(d->sim, sas[j].dir, slots[j]);
+  }
+}
+
+/* Installs the planned entries: one SA descriptor each through the engine's descriptor ring
+ * when it has one (the whole batch behind one doorbell), else one mailbox command each. Then
+ * steers the outbound ones. On a failure every entry is deleted (zeroized) again. */
 static size_t install_all(struct sim_hal_dev *d, const struct nicsec_hal_sa *sas, size_t n,
                           const uint32_t *slots, enum nicsec_hal_err *err) {
+  bool by_ring = d->info.features & NICSEC_FEATURES_SA_DESC_MASK;
+  if (by_ring) {
+    size_t in = sim_desc_install_batch(d->sim, d->attached, sas, n, slots, err);
+    if (in < n)
+      return in; /* the batch deleted itself */
+  }
   for (size_t i = 0; i < n; i++) {
-    *err = sim_sa_install(d->sim, slots[i], &sas[i], true);
+    *err = by_ring ? NICSEC_HAL_OK : sim_sa_install(d->sim, slots[i], &sas[i], true);
     if (!*err)
       *err = steer_out(d, &sas[i], slots[i], true);
     if (*err) {
-      for (size_t j = 0; j <= i; j++) {
-        (void)steer_out(d, &sas[j], slots[j], false);
-        (void)sim_sa_delete(d->sim, sas[j].dir, slots[j]);
-      }
+      uninstall(d, sas, slots, by_ring ? n - 1 : i);
       return i;
     }
   }
@@ -339,42 +359,70 @@ static enum nicsec_hal_err with_sa(struct sim_hal_dev *d, nicsec_hal_sa_id id, s
   return err;
 }
 
-/* Stop removes steering, freezes the counters (READ) and takes the SA off the datapath: the
- * engine then answers NO_SA for it on both paths while its keys stay in place for packets
- * already inside the pipeline. Register map 2.1 has SA_OP_STOP for that; on an older engine,
- * whose only command that writes ACTIVE is INSTALL, the same SA is installed again idle (same
- * round keys and H). */
 /* Attached, plaintext nicsim already steered to an outbound SA waits in its queue in front of
- * the engine, and the engine refuses a stopped SA's packets. Once the steering entry is gone no
- * more can join, so the queue is given a bounded time to empty (a rekey's old SA would
- * otherwise lose what the host sent just before the switch). */
-static void wait_tx_queue(struct sim_hal_dev *d) {
-  struct timespec start, now, nap = {0, 50 * 1000};
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  for (long waited_ms = 0; nicsim_in_flight(d->sim) > 0 && waited_ms < STOP_QUEUE_WAIT_MS;) {
-    nanosleep(&nap, NULL);
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    waited_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+ * the engine, and the engine refuses a stopped SA's packets. So an attached outbound stop only
+ * removes the steering entry at once; the engine keeps the SA active until (1) the nicsim loop
+ * has gone round twice, so its classifier has seen the removal, and (2) the TX completions have
+ * reached the count of packets pushed by then: everything steered to the SA is through. Waiting
+ * for the whole engine to empty instead would stall a rekey behind unrelated traffic. The
+ * caller is not held: drain answers BUSY until then (bounded by STOP_QUEUE_WAIT_MS). */
+static bool outbound_queue_passed(struct sim_hal_dev *d, struct sim_sa *s) {
+  struct nicsim_tx_progress p;
+  nicsim_tx_progress(d->sim, &p);
+  if (!s->tx_mark_taken) {
+    if (p.loops < s->stop_loops_mark)
+      return false;
+    s->stop_tx_mark = p.pushed;
+    s->tx_mark_taken = true;
   }
+  return p.completed >= s->stop_tx_mark;
 }
 
+static uint64_t monotonic_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
+/* Takes the SA off the engine: final counters, then STOP (or the idle re-install on an older
+ * engine, whose only command that writes ACTIVE is INSTALL: same round keys and H). */
+static enum nicsec_hal_err deactivate(struct sim_hal_dev *d, struct sim_sa *s,
+                                      enum nicsec_hal_dir dir, uint32_t slot) {
+  enum nicsec_hal_err err = sim_sa_read(d->sim, dir, slot, &s->frozen);
+  if (!err)
+    err = d->info.has_stop ? sim_sa_deactivate(d->sim, dir, slot)
+                           : sim_sa_install(d->sim, slot, &s->desc, false);
+  if (!err) {
+    s->engine_stop_pending = false;
+    s->stop_cycle = nicsim_cycles(d->sim);
+  }
+  return err;
+}
+
+/* Stop removes steering, freezes the counters (READ) and takes the SA off the datapath: the
+ * engine then answers NO_SA for it on both paths while its keys stay in place for packets
+ * already inside the pipeline (register map 2.1: SA_OP_STOP). */
 static enum nicsec_hal_err do_stop(struct sim_hal_dev *d, struct sim_sa *s,
                                    enum nicsec_hal_dir dir, uint32_t slot, const void *arg) {
   (void)arg;
   if (s->state != NICSEC_HAL_SA_ACTIVE)
     return NICSEC_HAL_E_SA_STATE;
   enum nicsec_hal_err err = steer_out(d, &s->desc, slot, false);
-  if (!err && d->attached && dir == NICSEC_HAL_DIR_OUT)
-    wait_tx_queue(d);
-  if (!err)
-    err = sim_sa_read(d->sim, dir, slot, &s->frozen);
-  if (!err)
-    err = d->info.has_stop ? sim_sa_deactivate(d->sim, dir, slot)
-                           : sim_sa_install(d->sim, slot, &s->desc, false);
-  if (!err) {
-    s->state = NICSEC_HAL_SA_STOPPED;
-    s->stop_cycle = nicsim_cycles(d->sim);
+  if (err)
+    return err;
+  if (d->attached && dir == NICSEC_HAL_DIR_OUT) {
+    struct nicsim_tx_progress p;
+    nicsim_tx_progress(d->sim, &p);
+    err = sim_sa_read(d->sim, dir, slot, &s->frozen); /* stats until the engine lets go */
+    s->engine_stop_pending = true;
+    s->tx_mark_taken = false;
+    s->stop_loops_mark = p.loops + 2;
+    s->stop_ms = monotonic_ms();
+  } else {
+    err = deactivate(d, s, dir, slot);
   }
+  if (!err)
+    s->state = NICSEC_HAL_SA_STOPPED;
   return err;
 }
 
@@ -385,9 +433,16 @@ static enum nicsec_hal_err do_stop(struct sim_hal_dev *d, struct sim_sa *s,
  * DRAIN_BOUND_CYCLES have run since the stop every packet that was inside has left. */
 static enum nicsec_hal_err do_drain(struct sim_hal_dev *d, struct sim_sa *s,
                                     enum nicsec_hal_dir dir, uint32_t slot, const void *arg) {
-  (void)dir, (void)slot, (void)arg;
+  (void)arg;
   if (s->state == NICSEC_HAL_SA_ACTIVE)
     return NICSEC_HAL_E_SA_STATE;
+  if (s->engine_stop_pending) {
+    if (!outbound_queue_passed(d, s) && monotonic_ms() - s->stop_ms < STOP_QUEUE_WAIT_MS)
+      return NICSEC_HAL_E_BUSY;
+    enum nicsec_hal_err err = deactivate(d, s, dir, slot);
+    if (err)
+      return err;
+  }
   if (nicsim_in_flight(d->sim) > 0 &&
       nicsim_cycles(d->sim) - s->stop_cycle < DRAIN_BOUND_CYCLES) {
     if (!d->attached)

@@ -88,20 +88,27 @@ static enum nicsec_hal_err write_limits(struct nicsim *sim, const struct nicsec_
   return err;
 }
 
+uint32_t sim_sa_flags_word(const struct nicsec_hal_sa *sa, bool active) {
+  return FIELD(SA_FLAGS_ACTIVE, active) | FIELD(SA_FLAGS_ESN, sa->esn) |
+         FIELD(SA_FLAGS_UDP_ENCAP, sa->encap.enabled) | FIELD(SA_FLAGS_AES256, sa->key_len == 32) |
+         FIELD(SA_FLAGS_TRANSPORT, sa->mode == NICSEC_HAL_MODE_TRANSPORT) |
+         FIELD(SA_FLAGS_IPV6, sa->src.family == NICSEC_HAL_AF_INET6) |
+         FIELD(SA_FLAGS_ICV_LEN, sa->icv_len) | FIELD(SA_FLAGS_WINDOW, sa->replay_window);
+}
+
+uint32_t sim_sa_ports_word(const struct nicsec_hal_sa *sa) {
+  return FIELD(SA_PORTS_SPORT, sa->encap.sport) | FIELD(SA_PORTS_DPORT, sa->encap.dport);
+}
+
 enum nicsec_hal_err sim_sa_install(struct nicsim *sim, uint32_t idx, const struct nicsec_hal_sa *sa,
                                    bool active) {
-  uint32_t flags = FIELD(SA_FLAGS_ACTIVE, active) | FIELD(SA_FLAGS_ESN, sa->esn) |
-                   FIELD(SA_FLAGS_UDP_ENCAP, sa->encap.enabled) |
-                   FIELD(SA_FLAGS_AES256, sa->key_len == 32) |
-                   FIELD(SA_FLAGS_ICV_LEN, sa->icv_len) | FIELD(SA_FLAGS_WINDOW, sa->replay_window);
   const uint32_t words[][2] = {
       {NICSEC_REG_SA_SPI, sa->spi},
       {NICSEC_REG_SA_SALT, be32(sa->salt)},
-      {NICSEC_REG_SA_FLAGS, flags},
+      {NICSEC_REG_SA_FLAGS, sim_sa_flags_word(sa, active)},
       {NICSEC_REG_SA_SRC, be32(sa->src.bytes)},
       {NICSEC_REG_SA_DST, be32(sa->dst.bytes)},
-      {NICSEC_REG_SA_PORTS, FIELD(SA_PORTS_SPORT, sa->encap.sport) |
-                                FIELD(SA_PORTS_DPORT, sa->encap.dport)},
+      {NICSEC_REG_SA_PORTS, sim_sa_ports_word(sa)},
   };
   enum nicsec_hal_err err = NICSEC_HAL_OK;
   for (size_t i = 0; !err && i < sizeof words / sizeof words[0]; i++)
@@ -201,6 +208,7 @@ static const struct {
     {NICSEC_PKT_STATUS_EXPIRED, NICSEC_HAL_E_PKT_EXPIRED},
     {NICSEC_PKT_STATUS_SN_EXHAUSTED, NICSEC_HAL_E_PKT_SN_EXHAUSTED},
     {NICSEC_PKT_STATUS_TOO_BIG, NICSEC_HAL_E_PKT_TOO_BIG},
+    {NICSEC_PKT_STATUS_POLICY, NICSEC_HAL_E_PKT_POLICY},
 };
 
 enum nicsec_hal_err sim_status_err(uint8_t code) {

@@ -30,6 +30,10 @@ struct sim_sa_state {
   uint32_t keyprobe[4], hprobe[4];
 };
 
+/* SA_FLAGS and SA_PORTS of an SA, as the mailbox and the descriptors carry them. */
+uint32_t sim_sa_flags_word(const struct nicsec_hal_sa *sa, bool active);
+uint32_t sim_sa_ports_word(const struct nicsec_hal_sa *sa);
+
 /* Installs `sa` into slot idx of its direction's table (key, salt, addresses, limits, SN).
  * active = false installs it idle (keys loaded, no traffic). */
 enum nicsec_hal_err sim_sa_install(struct nicsim *sim, uint32_t idx, const struct nicsec_hal_sa *sa,

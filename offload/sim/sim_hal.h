@@ -9,6 +9,7 @@
 
 #include "nicsec/hal.h"
 #include "sim_dev.h"
+#include "sim_steer.h"
 
 /* One engine slot as the driver knows it. The engine holds the SA; the driver keeps what the
  * registers cannot give back: the handle, the delete phase, the reqid, and (only for an engine
@@ -26,6 +27,13 @@ struct sim_sa {
   uint64_t drops[NICSEC_HAL_DROP__COUNT];
   uint64_t last_use_s;
   uint64_t stop_cycle; /* engine cycle counter when the SA was stopped (drain bound) */
+  /* Attached outbound stop: the engine keeps the SA active until the packets nicsim steered to
+   * it before the steering entry went are done (see outbound_queue_passed in sim_backend.c). */
+  bool engine_stop_pending;
+  bool tx_mark_taken;
+  uint64_t stop_loops_mark; /* nicsim loop count by which the classifier has seen the removal */
+  uint64_t stop_tx_mark;    /* host-TX packets pushed by then: completions must reach this */
+  uint64_t stop_ms;
 };
 
 struct sim_hal_dev {
@@ -41,6 +49,7 @@ struct sim_hal_dev {
   /* An event popped from the engine that did not fit in the caller's array. */
   struct nicsec_hal_event carry;
   bool has_carry;
+  struct sim_steer steer; /* the engine's TX steering table: outbound SA selectors */
 };
 
 /* Handles: serial << 17 | inbound << 16 | slot. Serials only grow, so no handle comes back. */

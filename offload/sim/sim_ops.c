@@ -12,7 +12,7 @@ enum nicsec_hal_err sim_sa_fill_stats(struct sim_hal_dev *d, struct sim_sa *s,
                                       enum nicsec_hal_dir dir, uint32_t slot,
                                       struct nicsec_hal_sa_stats *out) {
   struct sim_sa_state hw = s->frozen;
-  if (s->state == NICSEC_HAL_SA_ACTIVE) {
+  if (s->state == NICSEC_HAL_SA_ACTIVE || s->engine_stop_pending) {
     enum nicsec_hal_err err = sim_sa_read(d->sim, dir, slot, &hw);
     if (err)
       return err;

@@ -80,12 +80,50 @@ size_t nicsim_pending_inputs(const struct nicsim *sim);
  * so 0 means nothing of any SA is in flight (what a driver's drain waits for). */
 size_t nicsim_in_flight(const struct nicsim *sim);
 
-/* Host-side TX steering of an attached nicsim: plaintext from its TAP device whose IPv4
- * destination matches dst/prefix_len (longest prefix wins) goes to outbound slot `sa` as TX
- * metadata. on = 0 removes every entry of that slot. NICSIM_DECERR on an in-process handle
- * (callers pass the slot to nicsim_tx_push) or when the table is full. */
-enum nicsim_status nicsim_tx_steer(struct nicsim *sim, uint16_t sa, const uint8_t dst[4],
-                                   uint8_t prefix_len, int on);
+/* Host-TX progress since the last reset: packets handed to the engine's TX input and TX
+ * completions the engine has put out, plus (attached handles only; 0 in process) how often the
+ * nicsim loop has gone round. A driver that removed a steering entry waits one loop for the
+ * classifier to see it, notes `pushed`, and knows every packet steered before is done once
+ * `completed` reaches that mark — without waiting for unrelated traffic to stop. */
+struct nicsim_tx_progress {
+  uint64_t pushed, completed, loops;
+};
+void nicsim_tx_progress(const struct nicsim *sim, struct nicsim_tx_progress *out);
+
+/* Host TX asking for a lookup (packet offload): the engine's TX steering table (STEER_*
+ * registers) picks the SA from the packet's addresses, protocol and ports. The completion says
+ * what happened: the SA slot and egress's code, or STEER_BYPASS (no entry, SA 0xffff, or a
+ * BYPASS entry: the caller sends the packet unchanged) / STEER_DROP. Errors as nicsim_tx_push. */
+enum nicsim_status nicsim_tx_push_lookup(struct nicsim *sim, const uint8_t *pkt, size_t len);
+
+/* ---- SA descriptor ring ----------------------------------------------------------------------
+ * The engine's bulk SA command path (register map FEATURES.SA_DESC): the host writes SA
+ * descriptors (register map SA_DESC layout) into a ring and rings a doorbell; the harness plays
+ * the DMA engine, streaming each descriptor into the engine's loader one 16-octet beat per
+ * clock, and writes the loader's completions {tag, DESC_STATUS} into a completion ring, in
+ * order. In process the ring is the harness's and moves only while the clock runs
+ * (nicsim_step); on an attached handle it is in nicsim's BAR and nicsim's loop runs the clock
+ * while descriptors wait, so posting and reaping cost the host no simulation. A descriptor slot
+ * is free again once its completion was reaped. One thread per ring (callers lock). */
+enum { NICSIM_SA_DESC_OCTETS = 112, NICSIM_DESC_RING = 512 };
+
+struct nicsim_desc_cpl {
+  uint32_t tag;    /* the descriptor's TAG */
+  uint32_t status; /* DESC_STATUS */
+};
+
+/* Copies up to n descriptors (n * NICSIM_SA_DESC_OCTETS octets) into free slots and rings the
+ * doorbell once; returns how many were posted (fewer when the ring is full). */
+size_t nicsim_desc_post(struct nicsim *sim, const uint8_t *descs, size_t n);
+/* Takes up to max completions, oldest first; returns how many were taken. */
+size_t nicsim_desc_reap(struct nicsim *sim, struct nicsim_desc_cpl *cpls, size_t max);
+/* Descriptors posted whose completion has not been written yet (0 = the loader is idle). */
+size_t nicsim_desc_pending(const struct nicsim *sim);
+
+/* For the nicsim program: serve the ring that lives in its BAR (nicsim_shm.h) instead of the
+ * handle's own, so drivers attached to that BAR post into it. */
+struct nicsim_desc_ring;
+void nicsim_desc_bind(struct nicsim *sim, struct nicsim_desc_ring *ring);
 
 #ifdef __cplusplus
 }

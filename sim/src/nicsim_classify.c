@@ -30,8 +30,6 @@ struct view {
   uint16_t l3_off, l3_len, l4_off;
   const uint8_t *payload; /* after the UDP header, or the IP payload for ESP */
   size_t payload_len;
-  const uint8_t *dst4;
-  int slot; /* egress: the steering table's answer for an IPv4 destination */
 };
 
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
@@ -65,7 +63,6 @@ static void parse_ipv4(struct view *v, size_t avail) {
   v->l4_off = (uint16_t)(v->l3_off + hlen);
   v->proto = ip[9];
   v->fragment = (get16(ip + 6) & IPV4_FRAG_MASK) != 0;
-  v->dst4 = ip + 16;
   parse_l4(v);
 }
 
@@ -84,7 +81,6 @@ static void parse_ipv6(struct view *v, size_t avail) {
 static void parse(const uint8_t *frame, size_t len, struct view *v) {
   memset(v, 0, sizeof *v);
   v->frame = frame;
-  v->slot = -1;
   v->ethertype = get16(frame + 12);
   v->l3_off = NICSIM_ETH_HLEN;
   /* An IPv4 packet is at most 65,535 octets: whatever a longer frame holds beyond that is not
@@ -104,7 +100,6 @@ static void parse(const uint8_t *frame, size_t len, struct view *v) {
 
 static bool not_ip(const struct view *v) { return !v->ip; }
 static bool bad_ip(const struct view *v) { return !v->ip_ok; }
-static bool ipv6(const struct view *v) { return !v->ipv4; }
 static bool fragment(const struct view *v) { return v->fragment; }
 static bool esp(const struct view *v) { return v->proto == PROTO_ESP && v->payload_len >= ESP_MIN; }
 static bool any_esp(const struct view *v) { return v->proto == PROTO_ESP; }
@@ -120,7 +115,6 @@ static bool marker(const struct view *v) {
   return v->payload_len >= NON_ESP_MARKER_LEN && get32(v->payload) == 0;
 }
 static bool natt_esp(const struct view *v) { return v->payload_len >= ESP_MIN; }
-static bool steered(const struct view *v) { return v->slot >= 0; }
 static bool always(const struct view *v) {
   (void)v;
   return true;
@@ -135,19 +129,17 @@ struct rule {
   enum nicsim_reason reason;
 };
 
-/* Host -> wire. IKE and NAT-T ports come before steering so that a selector covering the peer's
- * own address never turns IKE into ESP. */
+/* Host -> wire. IKE and NAT-T ports come before the engine's steering table so that a selector
+ * covering the peer's own address never turns IKE into ESP. */
 static const struct rule egress_rules[] = {
     {not_ip, NULL, NICSIM_BYPASS, NICSIM_R_NON_IP},
     {bad_ip, NULL, NICSIM_DROP, NICSIM_R_MALFORMED_IP},
-    {ipv6, NULL, NICSIM_BYPASS, NICSIM_R_IPV6},
     {ike_port, NULL, NICSIM_BYPASS, NICSIM_R_IKE},
     {natt_port, keepalive, NICSIM_BYPASS, NICSIM_R_NATT_KEEPALIVE},
     {natt_port, marker, NICSIM_BYPASS, NICSIM_R_IKE},
     {natt_port, NULL, NICSIM_BYPASS, NICSIM_R_HOST_ESP},
     {any_esp, NULL, NICSIM_BYPASS, NICSIM_R_HOST_ESP},
-    {steered, NULL, NICSIM_ENGINE_EGRESS, NICSIM_R_STEERED},
-    {always, NULL, NICSIM_BYPASS, NICSIM_R_UNSTEERED},
+    {always, NULL, NICSIM_ENGINE_EGRESS, NICSIM_R_LOOKUP},
 };
 
 /* Wire -> host. Anything the NIC cannot or need not handle is the host's: a real NIC leaves it
@@ -181,8 +173,6 @@ static void fill(const struct view *v, const struct rule *r, struct nicsim_class
   out->l3_len = v->l3_len;
   out->l4_off = v->ip_ok ? v->l4_off : 0;
   out->proto = v->proto;
-  if (r->verdict == NICSIM_ENGINE_EGRESS)
-    out->slot = (uint16_t)v->slot;
   if (r->verdict == NICSIM_ENGINE_INGRESS)
     out->spi = get32(v->payload);
 }
@@ -196,14 +186,11 @@ static bool runt(size_t len, struct nicsim_class *out) {
   return true;
 }
 
-void nicsim_classify_egress(const uint8_t *frame, size_t len, struct nicsim_steer_view steer,
-                            struct nicsim_class *out) {
+void nicsim_classify_egress(const uint8_t *frame, size_t len, struct nicsim_class *out) {
   if (runt(len, out))
     return;
   struct view v;
   parse(frame, len, &v);
-  if (v.ipv4 && v.ip_ok)
-    v.slot = nicsim_steer_lookup(steer, v.dst4);
   fill(&v, first_match(egress_rules, sizeof egress_rules / sizeof *egress_rules, &v), out);
 }
 
@@ -223,36 +210,20 @@ void nicsim_classify_ingress(const uint8_t *frame, size_t len,
   fill(&v, first_match(ingress_rules, sizeof ingress_rules / sizeof *ingress_rules, &v), out);
 }
 
-int nicsim_steer_lookup(struct nicsim_steer_view steer, const uint8_t dst[4]) {
-  uint32_t addr = get32(dst);
-  int best = -1, best_len = -1;
-  for (size_t i = 0; i < steer.count; i++) {
-    const struct nicsim_steer_entry *e = &steer.entries[i];
-    if (!__atomic_load_n(&e->valid, __ATOMIC_ACQUIRE))
-      continue;
-    uint32_t prefix_len = e->prefix_len > 32 ? 32 : e->prefix_len;
-    uint32_t mask = prefix_len ? ~0u << (32 - prefix_len) : 0;
-    if ((addr & mask) == (get32(e->dst) & mask) && (int)prefix_len > best_len) {
-      best = (int)e->sa;
-      best_len = (int)prefix_len;
-    }
-  }
-  return best;
-}
-
 const char *nicsim_reason_name(enum nicsim_reason reason) {
   static const char *const names[NICSIM_R_COUNT] = {
       [NICSIM_R_RUNT] = "runt",
       [NICSIM_R_NOT_FOR_US] = "not_for_us",
       [NICSIM_R_MALFORMED_IP] = "malformed_ip",
       [NICSIM_R_NON_IP] = "non_ip",
-      [NICSIM_R_IPV6] = "ipv6",
       [NICSIM_R_FRAGMENT] = "fragment",
       [NICSIM_R_IKE] = "ike",
       [NICSIM_R_NATT_KEEPALIVE] = "natt_keepalive",
       [NICSIM_R_HOST_ESP] = "host_esp",
       [NICSIM_R_SHORT_ESP] = "short_esp",
+      [NICSIM_R_LOOKUP] = "lookup",
       [NICSIM_R_UNSTEERED] = "unsteered",
+      [NICSIM_R_STEER_DROP] = "steer_drop",
       [NICSIM_R_OTHER_IP] = "other_ip",
       [NICSIM_R_STEERED] = "steered",
       [NICSIM_R_ESP] = "esp",

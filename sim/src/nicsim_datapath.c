@@ -126,18 +126,20 @@ static void to_wire(struct nicsim_dp *dp, const uint8_t *frame, size_t len) {
 
 static void egress_frame(struct nicsim_dp *dp, const struct nicsim_frame *f) {
   struct nicsim_class c;
-  nicsim_classify_egress(f->data, f->len,
-                         (struct nicsim_steer_view){dp->bar->steer, NICSIM_STEER_ENTRIES}, &c);
+  nicsim_classify_egress(f->data, f->len, &c);
   dp->n.egress[c.reason]++;
   if (c.verdict == NICSIM_BYPASS) {
     to_wire(dp, f->data, f->len);
   } else if (c.verdict == NICSIM_ENGINE_EGRESS && !dp->engine_enabled) {
-    dp->n.engine_off++; /* a policy covers it: never send it in clear */
+    /* No driver has started the engine, so no steering entry exists: a NIC without offload. */
+    dp->n.engine_off++;
+    to_wire(dp, f->data, f->len);
   } else if (c.verdict == NICSIM_ENGINE_EGRESS) {
-    /* The MAC pair goes first: a packet the engine takes always finds its header. */
-    if (!ctx_push(&dp->tx_ctx, f->data, 2 * NICSIM_MAC_LEN)) {
+    /* The frame is kept (the host's TX buffer until the completion): an encrypted packet takes
+     * its MAC pair, a bypassed one leaves as it is. */
+    if (!ctx_push(&dp->tx_ctx, f->data, f->len)) {
       dp->n.engine_refused++;
-    } else if (nicsim_tx_push(dp->sim, c.slot, f->data + c.l3_off, c.l3_len) != NICSIM_OK) {
+    } else if (nicsim_tx_push_lookup(dp->sim, f->data + c.l3_off, c.l3_len) != NICSIM_OK) {
       ctx_unpush(&dp->tx_ctx);
       dp->n.engine_refused++;
     }
@@ -201,15 +203,27 @@ static bool left_to_host(uint8_t code) {
          code == NICSEC_PKT_STATUS_UNSUPPORTED;
 }
 
+/* What the engine's steering table made of a looked-up packet. */
+static enum nicsim_reason steer_outcome(uint8_t code) {
+  if (code == NICSEC_PKT_STATUS_STEER_BYPASS)
+    return NICSIM_R_UNSTEERED;
+  return code == NICSEC_PKT_STATUS_STEER_DROP ? NICSIM_R_STEER_DROP : NICSIM_R_STEERED;
+}
+
 static void collect_tx(struct nicsim_dp *dp) {
   uint8_t code = 0;
   uint16_t sa = 0;
   /* Completions first: the engine reports a packet's completion no later than its ESP packet. */
   while (nicsim_txc_pull(dp->sim, &sa, &code)) {
-    const struct nicsim_ctx *macs = ctx_pop(&dp->tx_ctx);
+    const struct nicsim_ctx *orig = ctx_pop(&dp->tx_ctx);
     count_code(dp->n.tx_code, code);
-    if (code == NICSEC_PKT_STATUS_OK && macs)
-      (void)ctx_push(&dp->esp_ctx, macs->data, macs->len);
+    dp->n.egress[steer_outcome(code)]++;
+    if (!orig)
+      continue;
+    if (code == NICSEC_PKT_STATUS_OK)
+      (void)ctx_push(&dp->esp_ctx, orig->data, 2 * NICSIM_MAC_LEN);
+    else if (code == NICSEC_PKT_STATUS_STEER_BYPASS)
+      to_wire(dp, orig->data, orig->len);
   }
   size_t len = 0;
   struct nicsim_frame *f = wire_slot(dp);
@@ -262,11 +276,11 @@ static bool serve_mmio(struct nicsim_dp *dp) {
   return true;
 }
 
-/* Runs the clock while packets are in flight, up to STEP_CYCLES: cycles count work, so the
- * clock stops as soon as the last verdict is out. */
+/* Runs the clock while packets are in flight or SA descriptors wait in the BAR's ring, up to
+ * STEP_CYCLES: cycles count work, so the clock stops as soon as the last verdict is out. */
 static bool step_engine(struct nicsim *sim) {
   int stepped = 0;
-  while (stepped < STEP_CYCLES && nicsim_in_flight(sim) > 0) {
+  while (stepped < STEP_CYCLES && (nicsim_in_flight(sim) > 0 || nicsim_desc_pending(sim) > 0)) {
     nicsim_step(sim, STEP_CHUNK);
     stepped += STEP_CHUNK;
   }
@@ -278,6 +292,15 @@ static void refresh_tap_mac(struct nicsim_dp *dp, uint64_t now) {
     return;
   (void)nicsim_tap_mac(dp->tap_fd, dp->tap_mac);
   dp->tap_mac_read_ms = now;
+}
+
+/* What a driver's outbound stop waits on (nicsim_tx_progress): the loop count goes last. */
+static void publish_tx_progress(struct nicsim_dp *dp) {
+  struct nicsim_tx_progress p;
+  nicsim_tx_progress(dp->sim, &p);
+  __atomic_store_n(&dp->bar->tx_pushed, p.pushed, __ATOMIC_RELEASE);
+  __atomic_store_n(&dp->bar->tx_completed, p.completed, __ATOMIC_RELEASE);
+  __atomic_store_n(&dp->bar->tx_loops, ++dp->loops, __ATOMIC_RELEASE);
 }
 
 void nicsim_dp_run(struct nicsim_dp *dp, const volatile sig_atomic_t *stop) {
@@ -295,12 +318,16 @@ void nicsim_dp_run(struct nicsim_dp *dp, const volatile sig_atomic_t *stop) {
     refresh_tap_mac(dp, now_ms());
     worked |= take_tap(dp);
     worked |= take_wire(dp);
+    /* a driver posting SA descriptors keeps the loop spinning like one doing MMIO */
+    if (nicsim_desc_pending(dp->sim) > 0)
+      last_mmio = now_ms();
     worked |= step_engine(dp->sim);
     collect_tx(dp);
     collect_rx(dp);
     flush_wire(dp);
     __atomic_store_n(&dp->bar->cycles, nicsim_cycles(dp->sim), __ATOMIC_RELEASE);
     __atomic_store_n(&dp->bar->in_flight, (uint64_t)nicsim_in_flight(dp->sim), __ATOMIC_RELEASE);
+    publish_tx_progress(dp);
     if (!worked)
       (void)poll(fds, 2, now_ms() - last_mmio < BUSY_SPIN_MS ? 0 : 1);
   }
@@ -321,6 +348,8 @@ static const char *const code_names[NICSIM_CODES] = {
     [NICSEC_PKT_STATUS_EXPIRED] = "expired",
     [NICSEC_PKT_STATUS_SN_EXHAUSTED] = "sn_exhausted",
     [NICSEC_PKT_STATUS_TOO_BIG] = "too_big",
+    [NICSEC_PKT_STATUS_STEER_BYPASS] = "steer_bypass",
+    [NICSEC_PKT_STATUS_STEER_DROP] = "steer_drop",
 };
 
 static void print_reasons(FILE *out, const char *what, const uint64_t *by_reason) {

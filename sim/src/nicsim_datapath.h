@@ -6,7 +6,8 @@
  * plaintext frame the host sent (the host resolved its next hop), with the ethertype of the
  * outer header; a decrypted packet reaches the TAP addressed to the TAP's MAC from the sender
  * of the ESP frame. Inbound ESP the engine has no SA for (or does not handle) reaches the host
- * unchanged, as a real NIC leaves it to software. */
+ * unchanged, as a real NIC leaves it to software. Outbound IP the engine's TX steering table
+ * does not cover (completion STEER_BYPASS) leaves unchanged from the kept frame. */
 #ifndef NICSEC_NICSIM_DATAPATH_H
 #define NICSEC_NICSIM_DATAPATH_H
 
@@ -58,9 +59,11 @@ struct nicsim_dp {
   uint8_t tap_mac[NICSIM_MAC_LEN];
   bool engine_enabled; /* CONTROL.ENABLE as the driver last wrote it (reset: off) */
   uint64_t tap_mac_read_ms;
+  uint64_t loops; /* published as the BAR's tx_loops */
   struct nicsim_counters n;
-  /* Egress: MAC pairs of packets in the engine, then of those whose completion said OK and
-   * whose ESP packet is still to come. Ingress: whole frames, for the pass-through. */
+  /* Egress: whole frames of packets in the engine (a bypassed one leaves unchanged), then the
+   * MAC pairs of those whose completion said OK and whose ESP packet is still to come.
+   * Ingress: whole frames, for the pass-through. */
   struct nicsim_ctx_ring tx_ctx, esp_ctx, rx_ctx;
   struct nicsim_batch tap_in, wire_in, wire_out;
   uint8_t buf[NICSIM_FRAME_MAX];

@@ -2,14 +2,17 @@
  * device (the host side: the host gives it its address, as it would a NIC's netdev) and an
  * existing interface used as the wire (a veth end without an address, opened with AF_PACKET in
  * promiscuous mode), so any Ethernet peer — another nicsim, or strongSwan in a namespace — is on
- * the other end. Plaintext the TX steering table covers is encrypted by the engine; inbound ESP
+ * the other end. Plaintext the engine's TX steering table covers is encrypted; inbound ESP
  * and ESP-in-UDP go through the engine; everything else (ARP, IKE, other IP, ESP for SAs the
  * engine does not hold) passes unchanged. Its BAR is a POSIX shared-memory object a driver maps
  * (nicsim_attach; the "sim" HAL backend's attach=<name>); the wire can be recorded to a pcap
  * file (Ethernet link type).
  *
  *   nicsim --shm NAME --tap IFNAME --wire-dev IFNAME [--pcap FILE] [--mac xx:xx:xx:xx:xx:xx]
+ *   nicsim --shm NAME --no-net
  *
+ * --no-net runs the engine behind its BAR only (MMIO and the SA descriptor ring; no packets):
+ * for drivers' control-path tests and benchmarks without TAP or veth.
  * --mac sets the TAP interface's address. The clock runs only while the engine has work (an
  * MMIO request or packets in flight), so the cycle counter measures work, not wall time.
  * Counters of every verdict are printed on exit (SIGINT/SIGTERM). */
@@ -32,7 +35,7 @@
 
 struct nicsim_opts {
   const char *shm, *tap, *wire, *pcap;
-  bool has_mac;
+  bool has_mac, no_net;
   uint8_t mac[NICSIM_MAC_LEN];
 };
 
@@ -62,7 +65,8 @@ static int parse_opts(int argc, char **argv, struct nicsim_opts *o) {
   static const struct option longopts[] = {
       {"shm", required_argument, NULL, 's'},      {"tap", required_argument, NULL, 't'},
       {"wire-dev", required_argument, NULL, 'd'}, {"pcap", required_argument, NULL, 'w'},
-      {"mac", required_argument, NULL, 'm'},      {NULL, 0, NULL, 0}};
+      {"mac", required_argument, NULL, 'm'},      {"no-net", no_argument, NULL, 'n'},
+      {NULL, 0, NULL, 0}};
   int c;
   memset(o, 0, sizeof *o);
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -79,6 +83,9 @@ static int parse_opts(int argc, char **argv, struct nicsim_opts *o) {
     case 'w':
       o->pcap = optarg;
       break;
+    case 'n':
+      o->no_net = true;
+      break;
     case 'm':
       if (parse_mac(optarg, o->mac))
         return -1;
@@ -89,7 +96,9 @@ static int parse_opts(int argc, char **argv, struct nicsim_opts *o) {
     }
   }
   bool shm_ok = o->shm && o->shm[0] && strlen(o->shm) <= 64 && !strchr(o->shm, '/');
-  return optind == argc && shm_ok && ifname_ok(o->tap) && ifname_ok(o->wire) ? 0 : -1;
+  bool net_ok = o->no_net ? !o->tap && !o->wire && !o->pcap
+                          : ifname_ok(o->tap) && ifname_ok(o->wire);
+  return optind == argc && shm_ok && net_ok ? 0 : -1;
 }
 
 static struct nicsim_shm *create_bar(const char *name, char *path, size_t cap) {
@@ -118,9 +127,10 @@ static struct nicsim_shm *create_bar(const char *name, char *path, size_t cap) {
 static bool setup(struct nicsim_dp *dp, const struct nicsim_opts *o, char *shm_path, size_t cap) {
   const char *failed = NULL;
   dp->wire.fd = -1;
-  if ((dp->tap_fd = nicsim_tap_open(o->tap, o->has_mac ? o->mac : NULL)) < 0)
+  dp->tap_fd = -1; /* --no-net: no TAP, no wire; the loop's reads and poll skip fd -1 */
+  if (!o->no_net && (dp->tap_fd = nicsim_tap_open(o->tap, o->has_mac ? o->mac : NULL)) < 0)
     failed = "TAP device";
-  else if (nicsim_wire_open(o->wire, &dp->wire))
+  else if (!o->no_net && nicsim_wire_open(o->wire, &dp->wire))
     failed = "wire interface (AF_PACKET)";
   else if (!(dp->sim = nicsim_create()))
     failed = "engine";
@@ -128,9 +138,11 @@ static bool setup(struct nicsim_dp *dp, const struct nicsim_opts *o, char *shm_p
     failed = "pcap file";
   else if (!(dp->bar = create_bar(o->shm, shm_path, cap)))
     failed = "shared-memory BAR";
+  else
+    nicsim_desc_bind(dp->sim, &dp->bar->desc); /* drivers post SA descriptors into the BAR */
   if (failed)
     fprintf(stderr, "nicsim: cannot open the %s: %s\n", failed, strerror(errno));
-  else if (nicsim_wire_isolate(o->wire))
+  else if (!o->no_net && nicsim_wire_isolate(o->wire))
     fprintf(stderr,
             "nicsim: warning: could not keep the host's stack off %s (arp_ignore, "
             "disable_ipv6): %s\n",
@@ -153,7 +165,8 @@ int main(int argc, char **argv) {
   struct nicsim_opts o;
   if (parse_opts(argc, argv, &o)) {
     fprintf(stderr, "usage: nicsim --shm NAME --tap IFNAME --wire-dev IFNAME [--pcap FILE] "
-                    "[--mac xx:xx:xx:xx:xx:xx]\n");
+                    "[--mac xx:xx:xx:xx:xx:xx]\n"
+                    "       nicsim --shm NAME --no-net\n");
     return 2;
   }
   static struct nicsim_dp dp; /* large (frame batches): not on the stack */

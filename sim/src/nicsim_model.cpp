@@ -8,6 +8,7 @@
 
 #include "Vnicsec_engine.h"
 #include "nicsim.h"
+#include "nicsim_desc_ring.h"
 #include "nicsim_remote.h"
 #include "nicsim_shm.h"
 #include "verilated.h"
@@ -16,6 +17,7 @@ namespace {
 constexpr int kResetCycles = 4;
 constexpr uint8_t kRespSlvErr = 2, kRespDecErr = 3;
 constexpr size_t kBeat = 16;
+constexpr unsigned kDescBeats = NICSIM_SA_DESC_OCTETS / kBeat;
 
 using Bytes = std::vector<uint8_t>;
 
@@ -45,6 +47,7 @@ void get_beat(const VlWide<4> &w, uint8_t *p, size_t n) {
 struct InPacket {
   Bytes data;
   uint16_t sa = 0;
+  bool lookup = false;  // TX: SA from the engine's steering table instead of `sa`
   size_t sent = 0;  // octets already accepted
 };
 
@@ -88,12 +91,20 @@ struct nicsim {
   // BAR (MMIO) is reachable; context/top stay empty.
   nicsim_remote *remote = nullptr;
 
+  // SA descriptor ring: the handle's own (in process), or a BAR's (attached handle, or the
+  // nicsim program after nicsim_desc_bind). desc_beat = next beat of descriptor `fetched`.
+  std::unique_ptr<nicsim_desc_ring> own_ring;
+  nicsim_desc_ring *ring = nullptr;
+  unsigned desc_beat = 0;
+
   nicsim() = default;
   bool make_local() {
     context.reset(new (std::nothrow) VerilatedContext);
     if (!context) return false;
     top.reset(new (std::nothrow) Vnicsec_engine(context.get(), "nicsec"));
-    return top != nullptr;
+    own_ring.reset(new (std::nothrow) nicsim_desc_ring());
+    ring = own_ring.get();
+    return top != nullptr && ring != nullptr;
   }
 
   // One clock: present the head beat of each input queue with the clock low, let outputs be
@@ -104,17 +115,49 @@ struct nicsim {
   void tick() {
     drive_input(tx_in, top->s_tx_valid, top->s_tx_data, top->s_tx_last, true);
     drive_input(wrx_in, top->s_wrx_valid, top->s_wrx_data, top->s_wrx_last, false);
+    drive_desc();
     top->m_wtx_ready = top->m_txc_ready = top->m_rx_ready = 1;
     top->clk = 0;
     top->eval();
     bool tx_taken = top->s_tx_valid && top->s_tx_ready;
     bool wrx_taken = top->s_wrx_valid && top->s_wrx_ready;
+    bool desc_taken = top->s_desc_valid && top->s_desc_ready;
     collect_outputs();
+    collect_desc_completion();
     top->clk = 1;
     top->eval();
     cycles++;
     if (tx_taken) advance(tx_in);
     if (wrx_taken) advance(wrx_in);
+    if (desc_taken) advance_desc();
+  }
+
+  // The DMA side of the descriptor ring: beat desc_beat of descriptor `fetched` while the host
+  // has posted more than was fetched; completions are taken while the completion ring has room.
+  void drive_desc() {
+    uint32_t fetched = __atomic_load_n(&ring->fetched, __ATOMIC_RELAXED);
+    top->s_desc_valid = fetched != __atomic_load_n(&ring->posted, __ATOMIC_ACQUIRE);
+    if (top->s_desc_valid) {
+      const uint8_t *d = ring->desc[fetched % NICSIM_DESC_RING];
+      put_beat(top->s_desc_data, d + kBeat * desc_beat, kBeat);
+      top->s_desc_last = desc_beat + 1 == kDescBeats;
+    }
+    uint32_t completed = __atomic_load_n(&ring->completed, __ATOMIC_RELAXED);
+    top->m_dcpl_ready =
+        completed - __atomic_load_n(&ring->reaped, __ATOMIC_ACQUIRE) < NICSIM_DESC_RING;
+  }
+
+  void advance_desc() {
+    if (++desc_beat < kDescBeats) return;
+    desc_beat = 0;
+    __atomic_store_n(&ring->fetched, ring->fetched + 1, __ATOMIC_RELEASE);
+  }
+
+  void collect_desc_completion() {
+    if (!(top->m_dcpl_valid && top->m_dcpl_ready)) return;
+    uint32_t completed = ring->completed;
+    ring->cpl[completed % NICSIM_DESC_RING] = {top->m_dcpl_tag, top->m_dcpl_status};
+    __atomic_store_n(&ring->completed, completed + 1, __ATOMIC_RELEASE);
   }
 
   void drive_input(const std::deque<InPacket> &q, CData &valid, VlWide<4> &data, CData &last,
@@ -128,6 +171,7 @@ struct nicsim {
     if (tx) {
       top->s_tx_sa = p.sa;
       top->s_tx_len = (uint16_t)p.data.size();
+      top->s_tx_lookup = p.lookup;
     } else {
       top->s_wrx_len = (uint16_t)p.data.size();
     }
@@ -181,6 +225,9 @@ struct nicsim {
     rx_out.clear();
     wtx_cur.clear();
     rx_cur = RxPacket();
+    // Reset loses what the loader held: descriptors without a completion are fetched again.
+    desc_beat = 0;
+    __atomic_store_n(&ring->fetched, ring->completed, __ATOMIC_RELEASE);
     top->rst_n = 0;
     top->s_axil_awvalid = top->s_axil_wvalid = top->s_axil_arvalid = 0;
     top->s_axil_bready = top->s_axil_rready = 0;
@@ -239,6 +286,7 @@ struct nicsim *nicsim_attach(const char *shm_name) {
     delete sim;
     return nullptr;
   }
+  sim->ring = nicsim_remote_desc_ring(sim->remote);
   return sim;
 }
 
@@ -307,15 +355,25 @@ uint64_t nicsim_cycles(const struct nicsim *sim) {
 
 int nicsim_irq(const struct nicsim *sim) { return sim->remote ? 0 : sim->top->irq; }
 
-enum nicsim_status nicsim_tx_push(struct nicsim *sim, uint16_t sa, const uint8_t *pkt,
-                                  size_t len) {
+static enum nicsim_status tx_push(struct nicsim *sim, uint16_t sa, bool lookup,
+                                  const uint8_t *pkt, size_t len) {
   if (sim->remote || len == 0 || len > NICSIM_MAX_PKT) return NICSIM_DECERR;
   InPacket p;
   p.data.assign(pkt, pkt + len);
   p.sa = sa;
+  p.lookup = lookup;
   sim->tx_in.push_back(std::move(p));
   sim->tx_pushed++;
   return NICSIM_OK;
+}
+
+enum nicsim_status nicsim_tx_push(struct nicsim *sim, uint16_t sa, const uint8_t *pkt,
+                                  size_t len) {
+  return tx_push(sim, sa, false, pkt, len);
+}
+
+enum nicsim_status nicsim_tx_push_lookup(struct nicsim *sim, const uint8_t *pkt, size_t len) {
+  return tx_push(sim, 0, true, pkt, len);
 }
 
 int nicsim_txc_pull(struct nicsim *sim, uint16_t *sa, uint8_t *code) {
@@ -367,10 +425,30 @@ size_t nicsim_in_flight(const struct nicsim *sim) {
                   (sim->wrx_pushed - sim->rx_seen));
 }
 
-enum nicsim_status nicsim_tx_steer(struct nicsim *sim, uint16_t sa, const uint8_t dst[4],
-                                   uint8_t prefix_len, int on) {
-  if (!sim->remote) return NICSIM_DECERR;  // in-process callers push packets with their slot
-  return nicsim_remote_steer(sim->remote, sa, dst, prefix_len, on);
+void nicsim_tx_progress(const struct nicsim *sim, struct nicsim_tx_progress *out) {
+  if (sim->remote) {
+    nicsim_remote_tx_progress(sim->remote, out);
+    return;
+  }
+  out->pushed = sim->tx_pushed;
+  out->completed = sim->txc_seen;
+  out->loops = 0;
+}
+
+size_t nicsim_desc_post(struct nicsim *sim, const uint8_t *descs, size_t n) {
+  return nicsim_ring_post(sim->ring, descs, n);
+}
+
+size_t nicsim_desc_reap(struct nicsim *sim, struct nicsim_desc_cpl *cpls, size_t max) {
+  return nicsim_ring_reap(sim->ring, cpls, max);
+}
+
+size_t nicsim_desc_pending(const struct nicsim *sim) { return nicsim_ring_pending(sim->ring); }
+
+void nicsim_desc_bind(struct nicsim *sim, struct nicsim_desc_ring *ring) {
+  if (sim->remote) return;  // an attached handle is a host: it posts into the BAR, not serves it
+  sim->ring = ring;
+  sim->desc_beat = 0;
 }
 
 const char *nicsim_status_str(enum nicsim_status status) {

@@ -78,29 +78,17 @@ uint64_t nicsim_remote_cycles(const struct nicsim_remote *r) {
   return __atomic_load_n(&r->bar->cycles, __ATOMIC_ACQUIRE);
 }
 
+struct nicsim_desc_ring *nicsim_remote_desc_ring(struct nicsim_remote *r) {
+  return &r->bar->desc;
+}
+
 uint64_t nicsim_remote_in_flight(const struct nicsim_remote *r) {
   return __atomic_load_n(&r->bar->in_flight, __ATOMIC_ACQUIRE);
 }
 
-enum nicsim_status nicsim_remote_steer(struct nicsim_remote *r, uint16_t sa, const uint8_t dst[4],
-                                       uint8_t prefix_len, int on) {
-  struct nicsim_steer_entry *t = r->bar->steer;
-  if (!on) {
-    for (int i = 0; i < NICSIM_STEER_ENTRIES; i++)
-      if (__atomic_load_n(&t[i].valid, __ATOMIC_ACQUIRE) && t[i].sa == sa)
-        __atomic_store_n(&t[i].valid, 0, __ATOMIC_RELEASE);
-    return NICSIM_OK;
-  }
-  if (prefix_len > 32)
-    return NICSIM_DECERR;
-  for (int i = 0; i < NICSIM_STEER_ENTRIES; i++) {
-    if (__atomic_load_n(&t[i].valid, __ATOMIC_ACQUIRE))
-      continue;
-    t[i].sa = sa;
-    memcpy(t[i].dst, dst, 4);
-    t[i].prefix_len = prefix_len;
-    __atomic_store_n(&t[i].valid, 1, __ATOMIC_RELEASE);
-    return NICSIM_OK;
-  }
-  return NICSIM_DECERR; /* table full */
+void nicsim_remote_tx_progress(const struct nicsim_remote *r, struct nicsim_tx_progress *out) {
+  /* loops last: nicsim stores it last, so counters read after it are at least that fresh */
+  out->loops = __atomic_load_n(&r->bar->tx_loops, __ATOMIC_ACQUIRE);
+  out->pushed = __atomic_load_n(&r->bar->tx_pushed, __ATOMIC_ACQUIRE);
+  out->completed = __atomic_load_n(&r->bar->tx_completed, __ATOMIC_ACQUIRE);
 }

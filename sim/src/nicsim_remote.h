@@ -19,8 +19,9 @@ enum nicsim_status nicsim_remote_access(struct nicsim_remote *r, uint32_t op, ui
                                         uint32_t *value);
 uint64_t nicsim_remote_cycles(const struct nicsim_remote *r);
 uint64_t nicsim_remote_in_flight(const struct nicsim_remote *r);
-enum nicsim_status nicsim_remote_steer(struct nicsim_remote *r, uint16_t sa, const uint8_t dst[4],
-                                       uint8_t prefix_len, int on);
+void nicsim_remote_tx_progress(const struct nicsim_remote *r, struct nicsim_tx_progress *out);
+/* The SA descriptor ring inside the BAR (nicsim_shm.h). */
+struct nicsim_desc_ring *nicsim_remote_desc_ring(struct nicsim_remote *r);
 
 #ifdef __cplusplus
 }

@@ -472,6 +472,39 @@ static void test_beet_other_inner_address(void **state) {
   assert_int_equal(st.packets, 0);
 }
 
+/* ---- transport mode (RFC 4303 3.1.1) --------------------------------------------------------- */
+
+/* The packet keeps its own IP header (protocol 50, or 17 with UDP encapsulation, lengths fixed)
+ * and the peer gives back the original packet byte for byte; with and without ESP-in-UDP. */
+static void test_transport_roundtrip(void **state) {
+  struct fixture *f = *state;
+  if (!(f->caps->modes & NICSEC_HAL_MODE_TRANSPORT) || !f->caps->host_datapath)
+    skip();
+  for (unsigned udp = 0; udp <= (f->caps->udp_encap ? 1u : 0u); udp++) {
+    struct nicsec_hal_sa out = tu_sa_for(f->caps, NICSEC_HAL_DIR_OUT, in_spi(f, 80 + udp));
+    out.mode = NICSEC_HAL_MODE_TRANSPORT;
+    out.encap.enabled = udp;
+    out.encap.sport = out.encap.dport = 4500;
+    struct nicsec_hal_sa in = out;
+    in.dir = NICSEC_HAL_DIR_IN;
+    struct pair p = {add_one(f, &out), add_one(f, &in)};
+    uint8_t plain[PKT_BUF], esp[PKT_BUF], back[PKT_BUF];
+    size_t plain_len = plain_packet(f, plain, 300), esp_len, back_len;
+    assert_int_equal(nicsec_hal_encap(f->dev, p.out, plain, plain_len, esp, PKT_BUF, &esp_len),
+                     NICSEC_HAL_OK);
+    bool v4 = (plain[0] >> 4) == 4;
+    size_t hdr = v4 ? 20 : 40, addrs = v4 ? 12 : 8;
+    assert_memory_equal(esp + addrs, plain + addrs, hdr - addrs); /* the packet's own addresses */
+    assert_int_equal(esp[v4 ? 9 : 6], udp ? 17 : 50);
+    size_t ip_len = (size_t)(esp[v4 ? 2 : 4] << 8 | esp[v4 ? 3 : 5]) + (v4 ? 0 : 40);
+    assert_int_equal(ip_len, esp_len);
+    assert_int_equal(nicsec_hal_decap(f->dev, esp, esp_len, back, PKT_BUF, &back_len, NULL),
+                     NICSEC_HAL_OK);
+    assert_int_equal(back_len, plain_len);
+    assert_memory_equal(back, plain, plain_len);
+  }
+}
+
 static size_t drain_events(struct fixture *f, struct nicsec_hal_event *evs) {
   size_t n = 0;
   assert_int_equal(nicsec_hal_poll_events(f->dev, evs, MAX_EVENTS, &n), NICSEC_HAL_OK);
@@ -639,6 +672,7 @@ int nicsec_hal_conformance_run(const char *backend, const char *args) {
       CASE(test_stopped_sa_takes_no_traffic),
       CASE(test_beet_roundtrip),
       CASE(test_beet_other_inner_address),
+      CASE(test_transport_roundtrip),
       CASE(test_dump_redacts_keys),
       CASE(test_policies),
   };

@@ -24,27 +24,17 @@
 #include <cmocka.h>
 
 #include "esp_engine.h"
+#include "esp_kat_common.h"
 #include "nicsec_regs.h"
 #include "nicsim.h"
 #include "sim_dev.h"
 #include "sim_fixture.h"
 #include "test_util.h"
 
-enum { BUF = 2048, SLOT = 0 };
+enum { BUF = KAT_BUF, SLOT = 0 };
 
 static struct nicsec_hal_sa vector_sa(const json_t *v, bool esn, uint64_t top) {
-  struct nicsec_hal_sa sa = {.dir = NICSEC_HAL_DIR_IN, .offload = NICSEC_HAL_OFFLOAD_PACKET,
-                             .mode = NICSEC_HAL_MODE_TUNNEL, .replay_window = 64};
-  sa.src = tu_addr("192.0.2.1");
-  sa.dst = tu_addr("192.0.2.2");
-  sa.spi = (uint32_t)tu_hex_number(v, "spi");
-  sa.key_len = (uint8_t)tu_hex_field(v, "key", sa.key, sizeof sa.key);
-  sa.alg = sa.key_len == 32 ? NICSEC_HAL_ALG_AES_GCM_256 : NICSEC_HAL_ALG_AES_GCM_128;
-  tu_hex_field(v, "salt", sa.salt, sizeof sa.salt);
-  sa.icv_len = (uint8_t)tu_hex_field(v, "icv", (uint8_t[16]){0}, 16);
-  sa.esn = esn;
-  sa.initial_seq = top;
-  return sa;
+  return kat_vector_sa(v, NICSEC_HAL_MODE_TUNNEL, esn, top);
 }
 
 /* The vector's ESP packet behind an outer IPv4 header; *icv_at = offset of the ICV. */
@@ -74,17 +64,9 @@ static uint8_t rtl_ingress(struct nicsim *sim, const struct nicsec_hal_sa *sa, c
 /* The golden model's verdict on the same wire packet. */
 static enum nicsec_hal_err soft_ingress(const struct nicsec_hal_sa *desc, const uint8_t *wire,
                                         size_t len) {
-  struct soft_sa sa;
-  assert_int_equal(soft_sa_init(&sa, desc), NICSEC_HAL_OK);
-  struct esp_outer o;
-  uint8_t out[BUF];
+  uint8_t out[KAT_BUF];
   size_t out_len = 0;
-  uint32_t events = 0;
-  enum nicsec_hal_err err = soft_esp_parse_outer(wire, len, &o);
-  if (err == NICSEC_HAL_OK)
-    err = soft_esp_decap(&sa, &o, wire, out, BUF, &out_len, &events);
-  soft_sa_wipe(&sa);
-  return err;
+  return kat_soft_ingress(desc, wire, len, out, &out_len);
 }
 
 static void one_vector(struct nicsim *sim, const json_t *v) {
@@ -118,9 +100,7 @@ static void mcgrew_vectors_through_rtl_ingress(void **state) {
   size_t idx, tested = 0, esn_cases = 0;
   json_t *v;
   json_array_foreach(json_object_get(root, "vectors"), idx, v) {
-    json_int_t bits = json_integer_value(json_object_get(v, "key_bits"));
-    if (strcmp(json_string_value(json_object_get(v, "algorithm")), "AES-GCM-ESP") != 0 ||
-        (bits != 128 && bits != 256))
+    if (!kat_engine_vector(v))
       continue;
     one_vector(*state, v);
     tested++;

@@ -40,7 +40,7 @@ static void caps_follow_the_registers(void **state) {
   assert_int_equal(c->algs, NICSEC_HAL_ALG_BIT(NICSEC_HAL_ALG_AES_GCM_128) |
                                 NICSEC_HAL_ALG_BIT(NICSEC_HAL_ALG_AES_GCM_256));
   assert_int_equal(c->aes_gcm_icv, NICSEC_HAL_ICV_8 | NICSEC_HAL_ICV_12 | NICSEC_HAL_ICV_16);
-  assert_int_equal(c->modes, NICSEC_HAL_MODE_TUNNEL);
+  assert_int_equal(c->modes, NICSEC_HAL_MODE_TUNNEL | NICSEC_HAL_MODE_TRANSPORT);
   assert_int_equal(c->families, NICSEC_HAL_AF_INET);
   assert_true(c->esn && c->udp_encap && !c->replay_disable);
   static const uint16_t windows[] = {32, 64, 128, 256, 512, 1024};
@@ -55,7 +55,7 @@ static void caps_follow_the_registers(void **state) {
   /* What the engine lacks is refused with the rule's own error. */
   struct nicsec_hal_sa sa = tu_sa_for(c, NICSEC_HAL_DIR_IN, SPI_BASE);
   nicsec_hal_sa_id id;
-  sa.mode = NICSEC_HAL_MODE_TRANSPORT;
+  sa.mode = NICSEC_HAL_MODE_BEET;
   assert_int_equal(nicsec_hal_sa_add(*state, &sa, 1, &id, NULL), NICSEC_HAL_E_UNSUPPORTED_MODE);
   sa = tu_sa_for(c, NICSEC_HAL_DIR_IN, SPI_BASE);
   sa.replay_window = 0;
