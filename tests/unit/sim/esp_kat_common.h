@@ -24,6 +24,20 @@ static inline bool kat_engine_vector(const json_t *v) {
          (bits == 128 || bits == 256);
 }
 
+/* The draft-mcgrew-gcm-test vectors the engine can take, in file order (15 of them): a new
+ * array the caller json_decref()s. */
+static inline json_t *kat_engine_vectors(void) {
+  json_t *root = tu_load_vectors("esp_aes_gcm_mcgrew.json"), *taken = json_array(), *v;
+  size_t idx;
+  json_array_foreach(json_object_get(root, "vectors"), idx, v) {
+    if (kat_engine_vector(v))
+      json_array_append(taken, v);
+  }
+  json_decref(root);
+  assert_int_equal(json_array_size(taken), 15);
+  return taken;
+}
+
 /* Inbound SA of vector v in the given mode; the window edge `top` sits below the packet. */
 static inline struct nicsec_hal_sa kat_vector_sa(const json_t *v, enum nicsec_hal_mode mode,
                                                  bool esn, uint64_t top) {

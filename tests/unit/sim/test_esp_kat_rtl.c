@@ -96,19 +96,14 @@ static void one_vector(struct nicsim *sim, const json_t *v) {
 }
 
 static void mcgrew_vectors_through_rtl_ingress(void **state) {
-  json_t *root = tu_load_vectors("esp_aes_gcm_mcgrew.json");
-  size_t idx, tested = 0, esn_cases = 0;
-  json_t *v;
-  json_array_foreach(json_object_get(root, "vectors"), idx, v) {
-    if (!kat_engine_vector(v))
-      continue;
+  json_t *vectors = kat_engine_vectors(), *v;
+  size_t idx, esn_cases = 0;
+  json_array_foreach(vectors, idx, v) {
     one_vector(*state, v);
-    tested++;
     esn_cases += json_is_true(json_object_get(v, "esn"));
   }
-  assert_int_equal(tested, 15);
   assert_true(esn_cases >= 10);
-  json_decref(root);
+  json_decref(vectors);
 }
 
 int main(void) {

@@ -98,18 +98,13 @@ static bool one_vector(struct nicsim *sim, const json_t *v) {
 }
 
 static void mcgrew_vectors_in_transport_mode(void **state) {
-  json_t *root = tu_load_vectors("esp_aes_gcm_mcgrew.json");
-  size_t idx, tested = 0, delivered = 0;
-  json_t *v;
-  json_array_foreach(json_object_get(root, "vectors"), idx, v) {
-    if (!kat_engine_vector(v))
-      continue;
+  json_t *vectors = kat_engine_vectors(), *v;
+  size_t idx, delivered = 0;
+  json_array_foreach(vectors, idx, v) {
     delivered += one_vector(*state, v);
-    tested++;
   }
-  assert_int_equal(tested, 15);
   assert_true(delivered >= 10); /* most vectors use default padding */
-  json_decref(root);
+  json_decref(vectors);
 }
 
 int main(void) {
