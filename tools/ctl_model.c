@@ -135,8 +135,8 @@ void ctl_audit_mismatch(json_t *list, const char *key, const char *field, const 
                                         own ? own : json_null()));
 }
 
-static void compare_sides(json_t *mismatches, const char *key, const json_t *dev,
-                          const json_t *own) {
+void ctl_audit_compare(json_t *mismatches, const char *key, const json_t *dev,
+                       const json_t *own) {
   for (size_t r = 0; r < CTL_AUDIT_RULES; r++) {
     const json_t *a = at_path(dev, ctl_audit_rules[r].device_path);
     const json_t *b = at_path(own, ctl_audit_rules[r].daemon_path);
@@ -162,7 +162,7 @@ json_t *ctl_audit(const json_t *list) {
     bool has_dev = dev && !json_is_null(dev), has_own = own && !json_is_null(own);
     if (has_dev && has_own) {
       compared++;
-      compare_sides(mismatches, key, dev, own);
+      ctl_audit_compare(mismatches, key, dev, own);
     } else if (has_dev) {
       json_array_append_new(dev_only, json_string(key));
     } else if (has_own) {

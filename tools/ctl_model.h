@@ -46,6 +46,8 @@ extern const struct ctl_audit_rule ctl_audit_rules[CTL_AUDIT_RULES];
 /* Appends {"key","field","device","daemon"} (NULL values as null) to list. */
 void ctl_audit_mismatch(json_t *list, const char *key, const char *field, const json_t *dev,
                         const json_t *own);
+/* The rules applied to one SA both sides hold: its mismatches appended to mismatches. */
+void ctl_audit_compare(json_t *mismatches, const char *key, const json_t *dev, const json_t *own);
 /* The audit document from its parts (the arrays are consumed). */
 json_t *ctl_audit_document(size_t compared, json_t *dev_only, json_t *own_only,
                            json_t *mismatches);

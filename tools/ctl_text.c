@@ -284,32 +284,46 @@ void ctl_print_caps(FILE *f, const json_t *caps_reply) {
 
 /* ---- watch ----------------------------------------------------------------------------------- */
 
-static void rate_text(const json_t *v, char *out, size_t len) {
-  if (json_is_number(v))
-    ctl_human(json_number_value(v), out, len);
-  else
-    snprintf(out, len, "-");
+void ctl_print_watch_head(FILE *f, size_t n_sas, bool has_interval, double interval_s) {
+  fprintf(f, "nicsecctl watch: %zu SAs on the device", n_sas);
+  if (has_interval)
+    fprintf(f, ", rates over %.1f s", interval_s);
+  fprintf(f, "\n%-3s %-8s %-15s %-12s %8s %8s %8s %8s %6s %6s\n", "DIR", "SPI", "PEER", "CONN",
+          "PKT/S", "BYTES/S", "PACKETS", "BYTES", "DROPS", "IDLE");
+}
+
+void ctl_print_watch_row(FILE *f, const struct ctl_watch_row *r) {
+  char pps[16] = "-", bps[16] = "-", pk[16], by[16], dr[16], idle[24] = "-";
+  if (r->has_pps)
+    ctl_human(r->pps, pps, sizeof pps);
+  if (r->has_bps)
+    ctl_human(r->bps, bps, sizeof bps);
+  ctl_human((double)r->packets, pk, sizeof pk);
+  ctl_human((double)r->bytes, by, sizeof by);
+  ctl_human((double)r->drops, dr, sizeof dr);
+  if (r->has_idle)
+    snprintf(idle, sizeof idle, "%llds", r->idle_s);
+  fprintf(f, "%-3s %-8s %-15s %-12.12s %8s %8s %8s %8s %6s %6s\n", r->dir, r->spi, r->peer,
+          r->conn, pps, bps, pk, by, dr, idle);
 }
 
 void ctl_print_watch(FILE *f, const json_t *frame) {
-  const json_t *rows = json_object_get(frame, "sas");
-  fprintf(f, "nicsecctl watch: %zu SAs on the device", json_array_size(rows));
-  if (json_is_number(json_object_get(frame, "interval_s")))
-    fprintf(f, ", rates over %.1f s", json_number_value(json_object_get(frame, "interval_s")));
-  fprintf(f, "\n%-3s %-8s %-15s %-12s %8s %8s %8s %8s %6s %6s\n", "DIR", "SPI", "PEER", "CONN",
-          "PKT/S", "BYTES/S", "PACKETS", "BYTES", "DROPS", "IDLE");
+  const json_t *rows = json_object_get(frame, "sas"),
+               *interval = json_object_get(frame, "interval_s");
+  ctl_print_watch_head(f, json_array_size(rows), json_is_number(interval),
+                       json_number_value(interval));
   size_t i;
   json_t *r;
   json_array_foreach(rows, i, r) {
-    char pps[16], bps[16], pk[16], by[16], dr[16], idle[16] = "-";
-    rate_text(json_object_get(r, "packets_per_s"), pps, sizeof pps);
-    rate_text(json_object_get(r, "bytes_per_s"), bps, sizeof bps);
-    ctl_human((double)int_of(r, "packets"), pk, sizeof pk);
-    ctl_human((double)int_of(r, "bytes"), by, sizeof by);
-    ctl_human((double)int_of(r, "drops"), dr, sizeof dr);
-    if (json_is_integer(json_object_get(r, "idle_s")))
-      snprintf(idle, sizeof idle, "%llds", int_of(r, "idle_s"));
-    fprintf(f, "%-3s %-8s %-15s %-12.12s %8s %8s %8s %8s %6s %6s\n", str_of(r, "dir"),
-            str_of(r, "spi"), str_of(r, "peer"), str_of(r, "conn"), pps, bps, pk, by, dr, idle);
+    const json_t *pps = json_object_get(r, "packets_per_s"),
+                 *bps = json_object_get(r, "bytes_per_s");
+    struct ctl_watch_row row = {
+        .dir = str_of(r, "dir"), .spi = str_of(r, "spi"), .peer = str_of(r, "peer"),
+        .conn = str_of(r, "conn"), .has_pps = json_is_number(pps),
+        .pps = json_number_value(pps), .has_bps = json_is_number(bps),
+        .bps = json_number_value(bps), .packets = int_of(r, "packets"),
+        .bytes = int_of(r, "bytes"), .drops = int_of(r, "drops"),
+        .has_idle = json_is_integer(json_object_get(r, "idle_s")), .idle_s = int_of(r, "idle_s")};
+    ctl_print_watch_row(f, &row);
   }
 }

@@ -27,5 +27,15 @@ void ctl_print_sa_show(FILE *f, const json_t *list);
 void ctl_print_audit(FILE *f, const json_t *audit);
 void ctl_print_caps(FILE *f, const json_t *caps_reply);
 void ctl_print_watch(FILE *f, const json_t *frame);
+/* The same view line by line, whichever parser read the SAs: a head, then one line an SA
+ * (strings never NULL; has_*: the value is known, otherwise "-"). */
+struct ctl_watch_row {
+  const char *dir, *spi, *peer, *conn;
+  bool has_pps, has_bps, has_idle;
+  double pps, bps;
+  long long packets, bytes, drops, idle_s;
+};
+void ctl_print_watch_head(FILE *f, size_t n_sas, bool has_interval, double interval_s);
+void ctl_print_watch_row(FILE *f, const struct ctl_watch_row *r);
 
 #endif

@@ -133,18 +133,6 @@ static int parse(int argc, char **argv, struct ctl *c, struct opts *o) {
 
 /* ---- SA views -------------------------------------------------------------------------------- */
 
-/* The joined sa-list document, or NULL after printing why. */
-static json_t *fetch_list(struct ctl *c) {
-  json_t *table = ctl_command(c, "sa-table");
-  if (!table)
-    return NULL;
-  json_t *list = ctl_join(table);
-  json_decref(table);
-  if (!list)
-    fprintf(stderr, "nicsecctl: nicsecd's sa-table answer lacks the SA lists\n");
-  return list;
-}
-
 static void print_json(const json_t *doc) {
   json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
   printf("\n");
@@ -273,35 +261,40 @@ static void sleep_s(double s) {
   nanosleep(&ts, NULL);
 }
 
+/* Each frame from the fast table (ctl_table_views.c): a refresh of 100k SAs in well under a
+ * second; the previous table is kept for the rates. */
 static int cmd_watch(struct ctl *c, const struct opts *o) {
-  json_t *prev = NULL;
+  struct ctl_table tables[2], *prev = NULL;
   double prev_t = 0;
   bool tty = !o->json && isatty(STDOUT_FILENO);
   for (unsigned long frame = 0; o->count == 0 || frame < o->count; frame++) {
     if (frame)
       sleep_s(o->interval);
-    json_t *cur = fetch_list(c);
-    if (!cur) {
-      json_decref(prev);
+    struct ctl_table *cur = &tables[frame % 2];
+    if (fetch_table(c, cur) != 0) {
+      if (prev)
+        ctl_table_free(prev);
       return EXIT_FAILED;
     }
     double t = now_s();
-    json_t *view = ctl_watch_frame(prev, cur, t - prev_t, wall_s());
     if (o->json) {
+      json_t *view = ctl_table_watch_frame(prev, cur, t - prev_t, wall_s());
       json_dumpf(view, stdout, JSON_COMPACT); /* one frame per line */
       printf("\n");
+      json_decref(view);
     } else {
       if (tty)
         printf("\033[H\033[2J"); /* home and clear: redraw in place (also inside tmux) */
-      ctl_print_watch(stdout, view);
+      ctl_table_print_watch(stdout, prev, cur, t - prev_t);
     }
     fflush(stdout);
-    json_decref(view);
-    json_decref(prev);
+    if (prev)
+      ctl_table_free(prev);
     prev = cur;
     prev_t = t;
   }
-  json_decref(prev);
+  if (prev)
+    ctl_table_free(prev);
   return 0;
 }
 
@@ -312,20 +305,21 @@ struct metrics_ctx {
   bool json;
 };
 
+/* The per-SA samples come from the fast table (ctl_table_views.c); --json shows only nicsecd's
+ * metrics answer, so it needs no table. */
 static bool write_metrics(void *ctx, FILE *f) {
   struct metrics_ctx *m = ctx;
-  json_t *list = fetch_list(m->c);
-  json_t *metrics = list ? ctl_command(m->c, "metrics") : NULL;
+  struct ctl_table t = {0};
+  bool listed = m->json || fetch_table(m->c, &t) == 0;
+  json_t *metrics = listed ? ctl_command(m->c, "metrics") : NULL;
   if (metrics && m->json) {
     json_object_set_new(metrics, "schema", json_string("nicsec.metrics/1"));
     json_object_del(metrics, "ok");
     json_dumpf(metrics, f, JSON_INDENT(2) | JSON_SORT_KEYS);
     fprintf(f, "\n");
-  } else if (metrics) {
-    ctl_prom_write(f, list, metrics);
   }
-  bool ok = metrics != NULL;
-  json_decref(list);
+  bool ok = metrics && (m->json || ctl_table_prom_write(f, &t, metrics));
+  ctl_table_free(&t); /* zeroed when not fetched or refused */
   json_decref(metrics);
   return ok;
 }

@@ -5,9 +5,10 @@
  * about each (the same descriptors, key zeroed), so the answer holds n SAs on both sides, as on a
  * busy gateway. A forked server answers `sa-table` on a unix socket with the daemon's own writers
  * (host/daemon/control_fmt.c: nicsec_hal_dump walk, device and daemon SAs) for every request, in
- * the form the request asks for: nicsecctl asks for the compact rows form (~68 MB at 100k; the
- * object form is ~109 MB). --profile times both forms in-process. The nicsecctl binary is run against it (stdout to /dev/null) with
- * `sa list` and `sa list --json`.
+ * the form the request asks for: nicsecctl asks for the compact rows form (~40 MB at 100k; the
+ * object form is ~109 MB), and a small answer to `metrics`. --profile times both forms
+ * in-process. The nicsecctl binary is run against it (stdout to /dev/null) with `sa list` and
+ * `sa list --json` (median of 3), `audit`, `metrics` and `watch --count 1` (one refresh) once.
  *
  * Anchor: a raw client that sends the same request and reads the same answer bytes off the
  * socket, doing nothing with them. ratio = nicsecctl's time / anchor is what nicsecctl adds to
@@ -42,6 +43,11 @@ extern char **environ;
 /* nicsecctl asks for the compact rows form (ctl_client.c); the server and the anchor do as it. */
 #define ROWS_FORM "\"form\":\"rows\""
 #define ROWS_REQUEST "{\"cmd\":\"sa-table\"," ROWS_FORM "}\n"
+/* `metrics` also asks for nicsecd's counters: a small answer, their cost is not the bench's. */
+#define METRICS_CMD "\"metrics\""
+#define METRICS_ANSWER                                                                          \
+  "{\"ok\":true,\"stats\":{\"rx\":1,\"tx\":1},\"devices\":[{\"backend\":\"soft\","            \
+  "\"drops\":{\"no-sa\":0}}]}\n"
 
 enum { ROUNDS = 3, SPI_BASE = 0x10000 };
 
@@ -183,7 +189,9 @@ static void serve(int listen_fd, const struct fixture *fx) {
       }
       used = 0; /* one request a line; nothing follows it in these runs */
       bool rows = memmem(req, (size_t)(nl - req), ROWS_FORM, strlen(ROWS_FORM)) != NULL;
-      if (!stream_answer(fd, fx, rows))
+      bool metrics = memmem(req, (size_t)(nl - req), METRICS_CMD, strlen(METRICS_CMD)) != NULL;
+      if (metrics ? !write_all(fd, METRICS_ANSWER, strlen(METRICS_ANSWER))
+                  : !stream_answer(fd, fx, rows))
         break;
     }
     close(fd);
@@ -355,15 +363,20 @@ static int measure(const struct fixture *fx, const char *ctl, const char *sock) 
       return 1;
     }
   }
-  double audit_cpu, audit_t = run_ctl(ctl, sock, audit, &audit_cpu); /* one run: the slow verb */
+  static const char *const metrics[] = {"metrics", NULL};
+  static const char *const watch[] = {"watch", "--count", "1", NULL};
+  double audit_cpu, audit_t = run_ctl(ctl, sock, audit, &audit_cpu); /* one run each */
+  double metrics_cpu, metrics_t = run_ctl(ctl, sock, metrics, &metrics_cpu);
+  double watch_cpu, watch_t = run_ctl(ctl, sock, watch, &watch_cpu);
   double text = median(text_t), js = median(json_wall), raw = median(raw_t);
   printf("answer %zu bytes (%.0f bytes/SA, both sides); nicsecctl cpu s: sa list %.3f, "
-         "sa list --json %.3f, audit %.3f%s\n",
+         "sa list --json %.3f, audit %.3f, metrics %.3f, watch %.3f%s%s%s\n",
          bytes, (double)bytes / (double)fx->n, median(text_cpu), median(json_cpu), audit_cpu,
-         audit_t < 0 ? " (audit FAILED)" : "");
-  printf("ctl_list: sas=%zu seconds=%.4f json_seconds=%.4f audit_seconds=%.4f anchor=%.4f "
-         "ratio=%.2f\n",
-         fx->n, text, js, audit_t, raw, text / raw);
+         metrics_cpu, watch_cpu, audit_t < 0 ? " (audit FAILED)" : "",
+         metrics_t < 0 ? " (metrics FAILED)" : "", watch_t < 0 ? " (watch FAILED)" : "");
+  printf("ctl_list: sas=%zu seconds=%.4f json_seconds=%.4f audit_seconds=%.4f "
+         "metrics_seconds=%.4f watch_seconds=%.4f anchor=%.4f ratio=%.2f\n",
+         fx->n, text, js, audit_t, metrics_t, watch_t, raw, text / raw);
   return text < 1.0 && js < 1.0 ? 0 : 1;
 }
 

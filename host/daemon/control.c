@@ -10,7 +10,10 @@
  *   {"cmd":"sa-table"}       -> {"ok":true,"devices":[..],"device_sas":[..],"daemon_sas":[..]}
  *   {"cmd":"sa-table","form":"rows"} -> the same with "device_columns":["dir",..] before
  *                               "device_sas":[[..],..] (each SA an array of values in the
- *                               columns' order), likewise "daemon_columns" and "daemon_sas"
+ *                               columns' order, nested objects flat: "limits.soft_bytes",
+ *                               a nullable one announced by its own column, true or null:
+ *                               "encap","encap.sport",..), likewise "daemon_columns" and
+ *                               "daemon_sas"
  *   {"cmd":"caps"}           -> {"ok":true,"devices":[{capabilities}]}
  *   {"cmd":"metrics"}        -> {"ok":true,"stats":{...},"devices":[{drops, datapath}]}
  *   {"cmd":"keys"}           -> {"ok":true,"ike_sas":[..],"esp_sas":[..]}   (root only)

@@ -72,21 +72,36 @@ void nd_sb_lit(struct nd_sb *sb, const char *text) {
   nd_sb_raw(sb, text, strlen(text));
 }
 
+/* "00".."99": two digits a division, half the divisions of a digit at a time. */
+static const char two_digits[201] =
+    "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546"
+    "4748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293"
+    "949596979899";
+
 void nd_sb_u64(struct nd_sb *sb, uint64_t v) {
-  if (v < 10 && sb_reserve(sb, 1)) { /* most counters of a listing are 0 */
-    sb->buf[sb->len++] = (char)('0' + v);
+  if (!sb_reserve(sb, 20))
+    return;
+  char *out = sb->buf + sb->len;
+  if (v < 10) { /* most counters of a listing are 0 */
+    *out = (char)('0' + v);
+    sb->len++;
     return;
   }
   char digits[20];
-  size_t n = 0;
-  do {
-    digits[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  if (!sb_reserve(sb, n))
-    return;
-  while (n)
-    sb->buf[sb->len++] = digits[--n];
+  size_t n = sizeof digits;
+  while (v >= 100) {
+    n -= 2;
+    memcpy(digits + n, two_digits + 2 * (v % 100), 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    n -= 2;
+    memcpy(digits + n, two_digits + 2 * v, 2);
+  } else {
+    digits[--n] = (char)('0' + v);
+  }
+  memcpy(out, digits + n, sizeof digits - n);
+  sb->len += sizeof digits - n;
 }
 
 static const char hex_digits[] = "0123456789abcdef";
@@ -153,10 +168,61 @@ static inline void member(struct nd_sb *sb, const char *name) {
     key(sb, name);
 }
 
-/* A member of a nested object: named in both forms. */
-static inline void nested_u64(struct nd_sb *sb, const char *name, uint64_t v) {
+/* The members of the nested objects, shared by the object writers and the rows form's columns
+ * (nd_fmt_columns), so the two cannot drift apart. */
+static const char *const limits_members[] = {"soft_packets", "hard_packets", "soft_bytes",
+                                             "hard_bytes"};
+static const char *const encap_members[] = {"sport", "dport"};
+static const char *const replay_members[] = {"window", "highest_seq", "seen"};
+enum { LIMITS_N = 4, ENCAP_N = 2, REPLAY_N = 3 };
+
+/* A nested object name, up to the value of its first member: in the rows form its members are
+ * columns of their own ("limits.soft_packets"), so only the separator goes out. */
+static inline void nested_open(struct nd_sb *sb, const char *name, const char *first) {
+  if (sb->rows) {
+    nd_sb_raw(sb, ",", 1);
+    return;
+  }
   key(sb, name);
+  nd_sb_raw(sb, "{\"", 2);
+  nd_sb_lit(sb, first);
+  nd_sb_raw(sb, "\":", 2);
+}
+
+/* A later member of a nested object. */
+static inline void nested_key(struct nd_sb *sb, const char *name) {
+  if (sb->rows)
+    nd_sb_raw(sb, ",", 1);
+  else
+    key(sb, name);
+}
+
+static inline void nested_u64(struct nd_sb *sb, const char *name, uint64_t v) {
+  nested_key(sb, name);
   nd_sb_u64(sb, v);
+}
+
+static inline void nested_close(struct nd_sb *sb) {
+  if (!sb->rows)
+    nd_sb_raw(sb, "}", 1);
+}
+
+/* An object that may be null (encap, replay): in the rows form a column of its own says which
+ * (true or null) before its n members' columns, which hold null when it is. */
+static void nullable_open(struct nd_sb *sb, const char *name, const char *first) {
+  if (sb->rows)
+    nd_sb_raw(sb, ",true", 5);
+  nested_open(sb, name, first);
+}
+
+static void nullable_absent(struct nd_sb *sb, const char *name, size_t n) {
+  if (!sb->rows) {
+    key(sb, name);
+    nd_sb_raw(sb, "null", 4);
+    return;
+  }
+  for (size_t i = 0; i <= n; i++)
+    nd_sb_raw(sb, ",null", 5);
 }
 
 static inline void field_u64(struct nd_sb *sb, const char *name, uint64_t v) {
@@ -231,13 +297,13 @@ static const char *state_name(enum nicsec_hal_sa_state s) {
 }
 
 static void limits_object(struct nd_sb *sb, const char *name, const struct nicsec_hal_limits *l) {
-  member(sb, name);
-  nd_sb_lit(sb, "{\"soft_packets\":");
-  nd_sb_u64(sb, l->soft_packets);
-  nested_u64(sb, "hard_packets", l->hard_packets);
-  nested_u64(sb, "soft_bytes", l->soft_bytes);
-  nested_u64(sb, "hard_bytes", l->hard_bytes);
-  nd_sb_raw(sb, "}", 1);
+  const uint64_t values[LIMITS_N] = {l->soft_packets, l->hard_packets, l->soft_bytes,
+                                     l->hard_bytes};
+  nested_open(sb, name, limits_members[0]);
+  nd_sb_u64(sb, values[0]);
+  for (int i = 1; i < LIMITS_N; i++)
+    nested_u64(sb, limits_members[i], values[i]);
+  nested_close(sb);
 }
 
 /* The parameters both sides describe the same way: "dir":…,"reqid":… without braces. */
@@ -251,14 +317,13 @@ static void sa_params(struct nd_sb *sb, const struct nicsec_hal_sa *sa) {
   field_str(sb, "mode", name_or(nicsec_hal_mode_name(sa->mode), "unknown"));
   field_addr(sb, "src", &sa->src);
   field_addr(sb, "dst", &sa->dst);
-  member(sb, "encap");
   if (sa->encap.enabled) {
-    nd_sb_lit(sb, "{\"sport\":");
+    nullable_open(sb, "encap", encap_members[0]);
     nd_sb_u64(sb, sa->encap.sport);
-    nested_u64(sb, "dport", sa->encap.dport);
-    nd_sb_raw(sb, "}", 1);
+    nested_u64(sb, encap_members[1], sa->encap.dport);
+    nested_close(sb);
   } else {
-    nd_sb_lit(sb, "null");
+    nullable_absent(sb, "encap", ENCAP_N);
   }
   field_str(sb, "alg", name_or(nicsec_hal_alg_name(sa->alg), "unknown"));
   field_u64(sb, "key_bits", (uint64_t)sa->key_len * 8);
@@ -277,45 +342,43 @@ static void left_value(struct nd_sb *sb, uint64_t limit, uint64_t used) {
     nd_sb_lit(sb, "null");
 }
 
-static void left_field(struct nd_sb *sb, const char *name, uint64_t limit, uint64_t used) {
-  key(sb, name);
-  left_value(sb, limit, used);
-}
-
 static void lifetime_left(struct nd_sb *sb, const struct nicsec_hal_sa_info *info) {
   const struct nicsec_hal_limits *l = &info->sa.limits;
   const struct nicsec_hal_sa_stats *s = &info->stats;
-  member(sb, "lifetime_left");
-  nd_sb_raw(sb, "{\"soft_packets\":", 16);
-  left_value(sb, l->soft_packets, s->packets);
-  left_field(sb, "hard_packets", l->hard_packets, s->packets);
-  left_field(sb, "soft_bytes", l->soft_bytes, s->bytes);
-  left_field(sb, "hard_bytes", l->hard_bytes, s->bytes);
-  nd_sb_raw(sb, "}", 1);
+  const uint64_t limits[LIMITS_N] = {l->soft_packets, l->hard_packets, l->soft_bytes,
+                                     l->hard_bytes};
+  const uint64_t used[LIMITS_N] = {s->packets, s->packets, s->bytes, s->bytes};
+  nested_open(sb, "lifetime_left", limits_members[0]);
+  left_value(sb, limits[0], used[0]);
+  for (int i = 1; i < LIMITS_N; i++) {
+    nested_key(sb, limits_members[i]);
+    left_value(sb, limits[i], used[i]);
+  }
+  nested_close(sb);
+}
+
+static const char *drop_name(int reason) {
+  return name_or(nicsec_hal_drop_name((enum nicsec_hal_drop)reason), "unknown");
 }
 
 static void drops_object(struct nd_sb *sb, const uint64_t drops[NICSEC_HAL_DROP__COUNT]) {
-  member(sb, "drops");
-  for (int r = 0; r < NICSEC_HAL_DROP__COUNT; r++) {
-    nd_sb_raw(sb, r ? ",\"" : "{\"", 2);
-    nd_sb_lit(sb, name_or(nicsec_hal_drop_name((enum nicsec_hal_drop)r), "unknown"));
-    nd_sb_raw(sb, "\":", 2);
-    nd_sb_u64(sb, drops[r]);
-  }
-  nd_sb_raw(sb, "}", 1);
+  nested_open(sb, "drops", drop_name(0));
+  nd_sb_u64(sb, drops[0]);
+  for (int r = 1; r < NICSEC_HAL_DROP__COUNT; r++)
+    nested_u64(sb, drop_name(r), drops[r]);
+  nested_close(sb);
 }
 
 static void replay_object(struct nd_sb *sb, const struct nicsec_hal_sa_info *info) {
-  member(sb, "replay");
   if (info->sa.dir != NICSEC_HAL_DIR_IN) {
-    nd_sb_lit(sb, "null");
+    nullable_absent(sb, "replay", REPLAY_N);
     return;
   }
-  nd_sb_lit(sb, "{\"window\":");
+  nullable_open(sb, "replay", replay_members[0]);
   nd_sb_u64(sb, info->sa.replay_window);
-  nested_u64(sb, "highest_seq", info->stats.seq);
-  nested_u64(sb, "seen", info->stats.replay_seen);
-  nd_sb_raw(sb, "}", 1);
+  nested_u64(sb, replay_members[1], info->stats.seq);
+  nested_u64(sb, replay_members[2], info->stats.replay_seen);
+  nested_close(sb);
 }
 
 void nd_fmt_device_sa(struct nd_sb *sb, const struct nicsec_hal_sa_info *info, const char *backend,
@@ -360,22 +423,69 @@ void nd_fmt_daemon_sa(struct nd_sb *sb, const struct nd_sa_belief *b, uint64_t n
   close_sa(sb);
 }
 
-/* The top-level members the writers above emit, in their order: the rows form's columns.
- * test_ctl_stream (rows_show_what_objects_show) checks that nicsecctl rebuilds from every row
- * the object written for the same SA. */
-#define SA_PARAM_COLUMNS                                                                    \
-  "\"dir\",\"spi\",\"offload\",\"mode\",\"src\",\"dst\",\"encap\",\"alg\",\"key_bits\","    \
-  "\"icv_bytes\",\"esn\",\"reqid\",\"limits\","
-static const char device_columns[] =
-    "[" SA_PARAM_COLUMNS "\"backend\",\"handle\",\"state\",\"offloaded\",\"replay\",\"seq\","
-    "\"packets\",\"bytes\",\"drops\",\"lifetime_left\",\"last_use_s\",\"idle_s\",\"stats_age_ms\"]";
-static const char daemon_columns[] =
-    "[" SA_PARAM_COLUMNS "\"handle\",\"ike_sa\",\"conn\",\"child\",\"child_id\",\"state\","
-    "\"replay_window\",\"age_s\"]";
+/* The rows form's columns, in the order the writers above emit values. A nested object's
+ * members are columns of their own, named "object.member"; one that may be null has a column
+ * named after it (true or null) before them. test_ctl_stream (rows_show_what_objects_show)
+ * checks that nicsecctl rebuilds from every row the object written for the same SA. */
+enum nested { FLAT, NESTED, NULLABLE, DROPS };
+static const struct column {
+  const char *name;
+  enum nested nested;
+  const char *const *members;
+  size_t n_members;
+} param_columns[] = {
+    {"dir", FLAT, NULL, 0},       {"spi", FLAT, NULL, 0},
+    {"offload", FLAT, NULL, 0},   {"mode", FLAT, NULL, 0},
+    {"src", FLAT, NULL, 0},       {"dst", FLAT, NULL, 0},
+    {"encap", NULLABLE, encap_members, ENCAP_N},
+    {"alg", FLAT, NULL, 0},       {"key_bits", FLAT, NULL, 0},
+    {"icv_bytes", FLAT, NULL, 0}, {"esn", FLAT, NULL, 0},
+    {"reqid", FLAT, NULL, 0},     {"limits", NESTED, limits_members, LIMITS_N},
+}, device_columns[] = {
+    {"backend", FLAT, NULL, 0},   {"handle", FLAT, NULL, 0},
+    {"state", FLAT, NULL, 0},     {"offloaded", FLAT, NULL, 0},
+    {"replay", NULLABLE, replay_members, REPLAY_N},
+    {"seq", FLAT, NULL, 0},       {"packets", FLAT, NULL, 0},
+    {"bytes", FLAT, NULL, 0},     {"drops", DROPS, NULL, NICSEC_HAL_DROP__COUNT},
+    {"lifetime_left", NESTED, limits_members, LIMITS_N},
+    {"last_use_s", FLAT, NULL, 0}, {"idle_s", FLAT, NULL, 0},
+    {"stats_age_ms", FLAT, NULL, 0},
+}, daemon_columns[] = {
+    {"handle", FLAT, NULL, 0},    {"ike_sa", FLAT, NULL, 0},
+    {"conn", FLAT, NULL, 0},      {"child", FLAT, NULL, 0},
+    {"child_id", FLAT, NULL, 0},  {"state", FLAT, NULL, 0},
+    {"replay_window", FLAT, NULL, 0}, {"age_s", FLAT, NULL, 0},
+};
+
+static void column_name(struct nd_sb *sb, const char *object, const char *member_name) {
+  bool first = sb->len && sb->buf[sb->len - 1] == '[';
+  nd_sb_raw(sb, first ? "\"" : ",\"", first ? 1 : 2);
+  nd_sb_lit(sb, object);
+  if (member_name) {
+    nd_sb_raw(sb, ".", 1);
+    nd_sb_lit(sb, member_name);
+  }
+  nd_sb_raw(sb, "\"", 1);
+}
+
+static void write_columns(struct nd_sb *sb, const struct column *cols, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const struct column *c = &cols[i];
+    if (c->nested == FLAT || c->nested == NULLABLE)
+      column_name(sb, c->name, NULL);
+    for (size_t m = 0; c->nested != FLAT && m < c->n_members; m++)
+      column_name(sb, c->name, c->nested == DROPS ? drop_name((int)m) : c->members[m]);
+  }
+}
 
 void nd_fmt_columns(struct nd_sb *sb, bool device) {
-  nd_sb_raw(sb, device ? device_columns : daemon_columns,
-            device ? sizeof device_columns - 1 : sizeof daemon_columns - 1);
+  nd_sb_raw(sb, "[", 1);
+  write_columns(sb, param_columns, sizeof param_columns / sizeof param_columns[0]);
+  if (device)
+    write_columns(sb, device_columns, sizeof device_columns / sizeof device_columns[0]);
+  else
+    write_columns(sb, daemon_columns, sizeof daemon_columns / sizeof daemon_columns[0]);
+  nd_sb_raw(sb, "]", 1);
 }
 
 /* ---- the device table ---------------------------------------------------------------------- */

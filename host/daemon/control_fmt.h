@@ -53,9 +53,11 @@ void nd_fmt_device_sa(struct nd_sb *sb, const struct nicsec_hal_sa_info *info, c
                       uint64_t now_real_s, uint64_t stats_age_ms);
 /* One "daemon" object; now_ms is nd_now_ms() (monotonic, for the age). */
 void nd_fmt_daemon_sa(struct nd_sb *sb, const struct nd_sa_belief *b, uint64_t now_ms);
-/* With sb->rows set, the two writers above write each SA as a JSON array of its top-level
- * members' values (nested objects stay objects), in the order of these names, which
- * nd_fmt_columns writes as a JSON array: the key names go on the wire once, not per SA. */
+/* With sb->rows set, the two writers above write each SA as a flat JSON array of scalars in the
+ * order of the names nd_fmt_columns writes as a JSON array: the key names go on the wire once,
+ * not per SA. A nested object's members are columns of their own ("limits.soft_bytes",
+ * "drops.replay"); one that may be null (encap, replay) has a column named after it, true or
+ * null, before its members' columns (which hold null when it is). */
 void nd_fmt_columns(struct nd_sb *sb, bool device);
 /* A full `sa-table` answer body from a device: walks nicsec_hal_dump, appends
  * "\"device_sas\":[...]" to sb. Returns the HAL's result. */

@@ -47,6 +47,13 @@ static bool make_room(void **items, size_t *cap, size_t n, size_t size) {
   return true;
 }
 
+/* A bounded copy of a name (snprintf's format parsing was a visible part of 100k copies). */
+static void copy_name(char *out, size_t size, const char *name) {
+  size_t n = name ? strnlen(name, size - 1) : 0;
+  memcpy(out, name ? name : "", n);
+  out[n] = '\0';
+}
+
 static int copy_device_sa(const struct nicsec_hal_sa_info *info, void *ctx) {
   struct nd_listing *l = ctx;
   if (!make_room((void **)&l->device, &l->cap_device, l->n_device, sizeof *l->device)) {
@@ -87,9 +94,9 @@ bool nd_listing_add_belief(struct nd_listing *l, const struct nd_sa_belief *b) {
   copy->desc = *b->desc;
   OPENSSL_cleanse(copy->desc.key, sizeof copy->desc.key); /* zero already; stays so */
   OPENSSL_cleanse(copy->desc.salt, sizeof copy->desc.salt);
-  snprintf(copy->conn, sizeof copy->conn, "%s", b->conn ? b->conn : "");
-  snprintf(copy->child, sizeof copy->child, "%s", b->child ? b->child : "");
-  snprintf(copy->state, sizeof copy->state, "%s", b->state ? b->state : "");
+  copy_name(copy->conn, sizeof copy->conn, b->conn);
+  copy_name(copy->child, sizeof copy->child, b->child);
+  copy_name(copy->state, sizeof copy->state, b->state);
   return true;
 }
 

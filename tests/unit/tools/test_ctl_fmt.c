@@ -159,6 +159,31 @@ static void string_escapes(void **state) {
   free(text);
 }
 
+/* Integers as printf writes them, at every digit count and at the two-digit table's edges. */
+static void integers_in_decimal(void **state) {
+  (void)state;
+  static const uint64_t values[] = {0, 1, 9, 10, 11, 42, 99, 100, 101, 199, 999, 1000, 4500,
+                                    99999, 100000, 4294967297ull, 18446744073709551615ull};
+  for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+    struct nd_sb sb = {0};
+    char want[24];
+    nd_sb_u64(&sb, values[i]);
+    snprintf(want, sizeof want, "%llu", (unsigned long long)values[i]);
+    char *got = nd_sb_take(&sb);
+    assert_string_equal(got, want);
+    free(got);
+  }
+  for (uint64_t v = 1; v < 100000; v = v * 3 + 7) { /* every digit pair somewhere */
+    struct nd_sb sb = {0};
+    char want[24];
+    nd_sb_u64(&sb, v);
+    snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+    char *got = nd_sb_take(&sb);
+    assert_string_equal(got, want);
+    free(got);
+  }
+}
+
 static void secret_buffer_grows_intact(void **state) {
   (void)state;
   struct nd_sb sb = {.secret = true};
@@ -178,6 +203,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(device_fields, setup, teardown),
       cmocka_unit_test_setup_teardown(join_and_audit, setup, teardown),
       cmocka_unit_test(string_escapes),
+      cmocka_unit_test(integers_in_decimal),
       cmocka_unit_test(secret_buffer_grows_intact),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,9 @@
 #include <cmocka.h>
 
 #include "control_internal.h"
+#include "ctl_export.h"
+#include "ctl_model.h"
+#include "ctl_text.h"
 #include "ctl_table.h"
 
 enum { BIG_SAS = 12000 }; /* ~6 MB of answer: across several of ctl_table's chunks */
@@ -100,6 +103,24 @@ static char *answer_of(const struct fixture *f, bool rows, size_t budget, size_t
   nd_listing_free(l);
   *len = whole.len;
   return nd_sb_take(&whole);
+}
+
+/* One listing in both forms: whole as objects, and as rows in pieces of rows_budget. */
+struct both_forms {
+  char *objects, *rows;
+  size_t obj_len, rows_len;
+};
+
+static struct both_forms both_forms_of(const struct fixture *f, size_t rows_budget) {
+  struct both_forms b;
+  b.objects = answer_of(f, false, SIZE_MAX, &b.obj_len);
+  b.rows = answer_of(f, true, rows_budget, &b.rows_len);
+  return b;
+}
+
+static void both_forms_free(struct both_forms *b) {
+  free(b->objects);
+  free(b->rows);
 }
 
 static char *answer_in_pieces(const struct fixture *f, size_t budget, size_t *len) {
@@ -286,10 +307,14 @@ static char *derived_json(struct ctl_table *t) {
   return text;
 }
 
+static void parse_ok(struct ctl_table *t, const char *text, size_t len) {
+  char err[200];
+  assert_int_equal(ctl_table_parse(t, text, len, err, sizeof err), 0);
+}
+
 static char *parsed_derived(const char *text, size_t len) {
   struct ctl_table t;
-  char err[200];
-  assert_int_equal(ctl_table_parse(&t, text, len, err, sizeof err), 0);
+  parse_ok(&t, text, len);
   char *derived = derived_json(&t);
   ctl_table_free(&t);
   return derived;
@@ -300,22 +325,20 @@ static char *parsed_derived(const char *text, size_t len) {
 static void rows_show_what_objects_show(void **state) {
   (void)state;
   struct fixture *f = make_fixture(6);
-  size_t obj_len, rows_len;
-  char *objects = answer_of(f, false, SIZE_MAX, &obj_len);
-  char *rows = answer_of(f, true, 7, &rows_len);
-  assert_non_null(strstr(rows, "\"device_columns\":[\"dir\",\"spi\","));
-  assert_non_null(strstr(rows, "\"daemon_sas\":[[\"out\","));
-  assert_true(rows_len < obj_len * 3 / 4);
-  struct shown want = feed_cut(objects, obj_len, NULL, 0);
+  struct both_forms b = both_forms_of(f, 7);
+  assert_non_null(strstr(b.rows, "\"device_columns\":[\"dir\",\"spi\","));
+  assert_non_null(strstr(b.rows, "\"daemon_sas\":[[\"out\","));
+  assert_true(b.rows_len < b.obj_len * 3 / 4);
+  struct shown want = feed_cut(b.objects, b.obj_len, NULL, 0);
   assert_non_null(strstr(want.json, "\"encap\":{\"sport\":4500,\"dport\":4500}"));
-  every_split_agrees(rows, rows_len, &want);
-  char *want_derived = parsed_derived(objects, obj_len), *got = parsed_derived(rows, rows_len);
+  every_split_agrees(b.rows, b.rows_len, &want);
+  char *want_derived = parsed_derived(b.objects, b.obj_len),
+       *got = parsed_derived(b.rows, b.rows_len);
   assert_string_equal(got, want_derived);
   free(got);
   free(want_derived);
   shown_free(&want);
-  free(rows);
-  free(objects);
+  both_forms_free(&b);
   free_fixture(f);
 }
 
@@ -323,15 +346,12 @@ static void rows_show_what_objects_show(void **state) {
 static void big_rows_answer_crosses_chunks(void **state) {
   (void)state;
   struct fixture *f = make_fixture(BIG_SAS);
-  size_t obj_len, rows_len;
-  char *objects = answer_of(f, false, SIZE_MAX, &obj_len);
-  char *rows = answer_of(f, true, 256 * 1024, &rows_len);
-  struct shown want = feed_cut(objects, obj_len, NULL, 0);
+  struct both_forms b = both_forms_of(f, 256 * 1024);
+  struct shown want = feed_cut(b.objects, b.obj_len, NULL, 0);
   static const size_t steps[] = {SIZE_MAX, 4093, 99991};
-  pieces_agree(rows, rows_len, steps, sizeof steps / sizeof steps[0], &want);
+  pieces_agree(b.rows, b.rows_len, steps, sizeof steps / sizeof steps[0], &want);
   shown_free(&want);
-  free(rows);
-  free(objects);
+  both_forms_free(&b);
   free_fixture(f);
 }
 
@@ -357,14 +377,138 @@ static void malformed_rows_refused(void **state) {
       fail_msg("accepted: %s", bad[i]);
     shown_free(&s);
   }
-  static const char good[] =
-      "{\"ok\":true,\"device_columns\":[\"dir\",\"spi\",\"dst\",\"x\"],"
-      "\"device_sas\":[ [ \"in\" , \"0000000a\",\"192.0.2.1\", {\"a\":[1]} ] ],"
-      "\"daemon_sas\":[]}\n";
-  struct shown s = feed_cut(good, strlen(good), NULL, 0);
-  assert_non_null(strstr(s.json, "\"device\":{\"dir\":\"in\",\"spi\":\"0000000a\","
-                                 "\"dst\":\"192.0.2.1\",\"x\":{\"a\":[1]}}"));
-  shown_free(&s);
+}
+
+/* Rows come back as the objects they stand for, whatever their values: nested objects written
+ * flat ("obj.member" columns) too, where a marker column named as the object says null or there,
+ * a run ends at the next other column or the row's end, and a member name keeps what follows
+ * its first dot. */
+static void rows_rebuild_objects(void **state) {
+  (void)state;
+  static const struct {
+    const char *answer, *want[2];
+  } cases[] = {
+      {"{\"ok\":true,\"device_columns\":[\"dir\",\"spi\",\"dst\",\"x\"],"
+       "\"device_sas\":[ [ \"in\" , \"0000000a\",\"192.0.2.1\", {\"a\":[1]} ] ],"
+       "\"daemon_sas\":[]}\n",
+       {"\"device\":{\"dir\":\"in\",\"spi\":\"0000000a\",\"dst\":\"192.0.2.1\",\"x\":{\"a\":[1]}}",
+        "\"daemon\":null"}},
+      {"{\"ok\":true,\"device_columns\":[\"dir\",\"spi\",\"o\",\"o.a\",\"o.b\",\"p.x\","
+       "\"p.y.z\",\"q\",\"r.s\"],\"device_sas\":[[\"in\",\"0000000a\",null,null,null,1,[2],3,4],"
+       "[\"in\",\"0000000b\",true,5,\"six\",7,{\"e\":8},9,10]],\"daemon_sas\":[]}\n",
+       {"\"device\":{\"dir\":\"in\",\"spi\":\"0000000a\",\"o\":null,\"p\":{\"x\":1,\"y.z\":[2]},"
+        "\"q\":3,\"r\":{\"s\":4}}",
+        "\"device\":{\"dir\":\"in\",\"spi\":\"0000000b\",\"o\":{\"a\":5,\"b\":\"six\"},"
+        "\"p\":{\"x\":7,\"y.z\":{\"e\":8}},\"q\":9,\"r\":{\"s\":10}}"}},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *answer = cases[i].answer;
+    struct shown s = feed_cut(answer, strlen(answer), NULL, 0);
+    for (size_t w = 0; w < 2; w++)
+      if (!strstr(s.json, cases[i].want[w]))
+        fail_msg("case %zu: %s not in %s", i, cases[i].want[w], s.json);
+    every_split_agrees(answer, strlen(answer), &s);
+    shown_free(&s);
+  }
+}
+
+/* nicsecd's beliefs differing from the device in a replay window, a reqid, a limit and the
+ * encapsulation: the audit of the rows answer finds each, exactly as the objects' audit does. */
+static void rows_audit_finds_mismatches(void **state) {
+  (void)state;
+  struct fixture *f = make_fixture(8);
+  f->descs[2].replay_window = 128;
+  f->descs[3].reqid += 100;
+  f->descs[4].limits.hard_bytes = 12345;
+  f->descs[5].encap.enabled = !f->descs[5].encap.enabled;
+  struct both_forms b = both_forms_of(f, SIZE_MAX);
+  char *want = parsed_derived(b.objects, b.obj_len), *got = parsed_derived(b.rows, b.rows_len);
+  assert_string_equal(got, want);
+  static const char *const fields[] = {"\"replay_window\"", "\"reqid\"", "\"limits\"",
+                                       "\"encap\""};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    if (!strstr(got, fields[i]))
+      fail_msg("the audit missed the %s mismatch: %s", fields[i], got);
+  assert_non_null(strstr(got, "\"consistent\":false"));
+  free(got);
+  free(want);
+  both_forms_free(&b);
+  free_fixture(f);
+}
+
+static char *prom_text(const struct ctl_table *t, const json_t *tree, const json_t *metrics) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (t)
+    ctl_table_prom_write(f, t, metrics);
+  else
+    ctl_prom_write(f, tree, metrics);
+  fclose(f);
+  return text;
+}
+
+static char *frame_text(json_t *frame) {
+  char *text = json_dumps(frame, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(frame);
+  return text;
+}
+
+/* watch and metrics read the fast table: their documents and text are what the tree path
+ * (ctl_watch_frame, ctl_prom_write on the sa-list document) makes, in either form. */
+static void views_match_the_tree(void **state) {
+  (void)state;
+  struct fixture *f = make_fixture(12);
+  struct both_forms b = both_forms_of(f, SIZE_MAX);
+  struct ctl_table prev, cur; /* the same SAs: the objects answer before the rows answer */
+  parse_ok(&prev, b.objects, b.obj_len);
+  parse_ok(&cur, b.rows, b.rows_len);
+  json_t *prev_tree = ctl_table_to_json(&prev, NULL), *cur_tree = ctl_table_to_json(&cur, NULL);
+  json_t *metrics = json_pack("{s:b, s:{s:i}, s:[]}", "ok", 1, "stats", "rx", 3, "devices");
+  for (int i = 0; i < 2; i++) {
+    const struct ctl_table *t = i ? &cur : &prev;
+    char *want = prom_text(NULL, i ? cur_tree : prev_tree, metrics),
+         *got = prom_text(t, NULL, metrics);
+    assert_string_equal(got, want);
+    assert_non_null(strstr(got,
+                           "nicsec_sa_drops_total{dir=\"in\",spi=\"0x00001002\",backend=\"soft\","
+                           "conn=\"peer\",child=\"net\\\"1\",reason=\"replay\"} 0\n"));
+    free(got);
+    free(want);
+  }
+  char *want = frame_text(ctl_watch_frame(NULL, cur_tree, 0, 7.0));
+  char *got = frame_text(ctl_table_watch_frame(NULL, &cur, 0, 7.0));
+  assert_string_equal(got, want);
+  free(got);
+  free(want);
+  for (int first = 0; first < 2; first++) { /* the text view, first frame and later ones */
+    char *tree_text = NULL, *fast_text = NULL;
+    size_t len = 0;
+    json_t *frame = ctl_watch_frame(first ? NULL : prev_tree, cur_tree, 2.0, 9.0);
+    FILE *out = open_memstream(&tree_text, &len);
+    ctl_print_watch(out, frame);
+    fclose(out);
+    out = open_memstream(&fast_text, &len);
+    ctl_table_print_watch(out, first ? NULL : &prev, &cur, 2.0);
+    fclose(out);
+    assert_string_equal(fast_text, tree_text);
+    json_decref(frame);
+    free(tree_text);
+    free(fast_text);
+  }
+  want = frame_text(ctl_watch_frame(prev_tree, cur_tree, 2.0, 9.0));
+  got = frame_text(ctl_table_watch_frame(&prev, &cur, 2.0, 9.0));
+  assert_string_equal(got, want);
+  assert_non_null(strstr(got, "\"packets_per_s\":0.0"));
+  free(got);
+  free(want);
+  json_decref(metrics);
+  json_decref(prev_tree);
+  json_decref(cur_tree);
+  ctl_table_free(&prev);
+  ctl_table_free(&cur);
+  both_forms_free(&b);
+  free_fixture(f);
 }
 
 /* Reads what the socket holds now (non-blocking) onto got. */
@@ -429,6 +573,9 @@ int main(void) {
       cmocka_unit_test(rows_show_what_objects_show),
       cmocka_unit_test(big_rows_answer_crosses_chunks),
       cmocka_unit_test(malformed_rows_refused),
+      cmocka_unit_test(rows_rebuild_objects),
+      cmocka_unit_test(rows_audit_finds_mismatches),
+      cmocka_unit_test(views_match_the_tree),
       cmocka_unit_test(pump_never_blocks),
       cmocka_unit_test(gone_client_breaks_the_stream),
   };
