@@ -10,6 +10,7 @@
  *
  *   ikeload --target 192.0.2.2 --count 5000 [--concurrency 64] [--rate 0 (= as fast as the
  *           window allows)] [--port 500] [--timeout-ms 1000] [--tries 4] [--psk S] [--id ID]
+ *           (ID: IDi; "%u" in it is replaced by the handshake's number: one peer each)
  *           [--local-net A] [--remote-net A] [--natt: claim a NAT, IKE_AUTH on 4500]
  * Next to last line: ikeload_phases: init_p50_ms=... init_p99_ms=... local_p50_ms=...
  *            local_p99_ms=... auth_p50_ms=... auth_p99_ms=... start_lag_p99_ms=...
@@ -196,9 +197,9 @@ static void start_one(struct run *r, double now) {
   unsigned index = r->free_slots[--r->n_free];
   struct slot *s = &r->slots[index];
   uint64_t spi = (uint64_t)r->spi_high << 32 | (uint64_t)(r->started & 0xffff) << 16 | index;
-  r->started++;
+  unsigned seq = r->started++;
   *s = (struct slot){.active = true, .started = now};
-  if (hs_start(&s->hs, &r->profile, spi) != 0) {
+  if (hs_start(&s->hs, &r->profile, spi, seq) != 0) {
     finish(r, index, now);
     return;
   }

@@ -83,9 +83,20 @@ static bool build_init(struct hs *h, const struct hs_profile *p, struct wire_vie
   return true;
 }
 
-int hs_start(struct hs *h, const struct hs_profile *p, uint64_t spi_i) {
+/* The profile's identity with "%u" replaced by seq. False when it does not fit. */
+static bool format_id(char out[HS_MAX_ID + 1], const char *pattern, unsigned seq) {
+  const char *mark = strstr(pattern, "%u");
+  int n = mark ? snprintf(out, HS_MAX_ID + 1, "%.*s%u%s", (int)(mark - pattern), pattern, seq,
+                          mark + 2)
+               : snprintf(out, HS_MAX_ID + 1, "%s", pattern);
+  return n > 0 && n <= HS_MAX_ID;
+}
+
+int hs_start(struct hs *h, const struct hs_profile *p, uint64_t spi_i, unsigned seq) {
   hs_clear(h);
   h->spi_i = spi_i;
+  if (!format_id(h->id, p->id, seq))
+    return -1;
   if (RAND_bytes(h->ni, HS_NONCE) != 1)
     return -1;
   return build_init(h, p, (struct wire_view){NULL, 0}) ? 0 : -1;
@@ -125,15 +136,15 @@ static void single_ts(union ike_payload_body *b, const uint8_t addr[4]) {
 /* The inner payloads IDi, AUTH, SA (ESP), TSi, TSr into plain; returns the first type or 0. */
 static uint8_t build_auth_inner(const struct hs *h, const struct hs_profile *p, uint8_t *plain,
                                 size_t cap, size_t *len) {
-  size_t id_len = strlen(p->id);
-  uint8_t id_body[4 + 128] = {IKE_ID_RFC822_ADDR}, auth[32], spi[ESP_SPI_LEN];
-  if (id_len > 128 || RAND_bytes(spi, sizeof spi) != 1)
+  size_t id_len = strlen(h->id);
+  uint8_t id_body[4 + HS_MAX_ID] = {IKE_ID_RFC822_ADDR}, auth[32], spi[ESP_SPI_LEN];
+  if (id_len > HS_MAX_ID || RAND_bytes(spi, sizeof spi) != 1)
     return 0;
-  memcpy(id_body + 4, p->id, id_len);
+  memcpy(id_body + 4, h->id, id_len);
   if (!psk_auth(h, p, id_body, 4 + id_len, auth))
     return 0;
   union ike_payload_body idi, auth_body, sa = {0}, tsi, tsr;
-  idi.id = (struct ike_id_payload){IKE_ID_RFC822_ADDR, {(const uint8_t *)p->id, id_len}};
+  idi.id = (struct ike_id_payload){IKE_ID_RFC822_ADDR, {(const uint8_t *)h->id, id_len}};
   auth_body.auth = (struct ike_auth_payload){AUTH_METHOD_PSK, {auth, sizeof auth}};
   ike_sa_add_proposal(&sa.sa, 1, IKE_PROTO_ESP, (struct wire_view){spi, sizeof spi});
   ike_sa_add_transform(&sa.sa, IKE_TRANSFORM_ENCR, IKE_ENCR_AES_GCM_16, 256);

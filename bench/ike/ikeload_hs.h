@@ -14,13 +14,15 @@
 
 #include "ike_crypto.h"
 
-enum { HS_NONCE = 32, HS_MAX_MSG = 2048 };
+enum { HS_NONCE = 32, HS_MAX_MSG = 2048, HS_MAX_ID = 128 };
 
 /* What every handshake of a run shares. */
 struct hs_profile {
   struct ike_ke *ke; /* our reusable X25519 key pair */
   const char *psk;
-  const char *id;                      /* IDi, an RFC 822 address */
+  /* IDi, an RFC 822 address; "%u" in it stands for the handshake's number (hs_start), so a
+   * run can look like that many peers, each with its own identity. */
+  const char *id;
   uint8_t local_net[4], remote_net[4]; /* TSi / TSr: one address each */
   /* Claim to be behind a NAT (NAT_DETECTION_SOURCE_IP that cannot match, RFC 7296 2.23): the
    * responder then encapsulates ESP in UDP and IKE_AUTH moves to port 4500 (hs_natt_port()). */
@@ -39,6 +41,7 @@ struct hs {
   uint8_t init_request[HS_MAX_MSG]; /* IKE_SA_INIT request: signed by our AUTH */
   size_t init_request_len;
   struct ike_sa_keys keys;
+  char id[HS_MAX_ID + 1]; /* this handshake's IDi */
   const char *error; /* why HS_FAILED */
 };
 
@@ -47,8 +50,9 @@ int hs_profile_init(struct hs_profile *p, const char *psk, const char *id, const
                     const char *remote_net);
 void hs_profile_free(struct hs_profile *p);
 
-/* Starts a handshake with SPIi spi_i: builds the IKE_SA_INIT request into h->request. */
-int hs_start(struct hs *h, const struct hs_profile *p, uint64_t spi_i);
+/* Starts handshake number seq with SPIi spi_i: builds the IKE_SA_INIT request into
+ * h->request. */
+int hs_start(struct hs *h, const struct hs_profile *p, uint64_t spi_i, unsigned seq);
 /* Takes a response for h; on IKE_SA_INIT builds the IKE_AUTH request into h->request (state
  * HS_AUTH_SENT), or the IKE_SA_INIT again with the responder's COOKIE (RFC 7296 2.6); on
  * IKE_AUTH ends in HS_DONE. Anything wrong: HS_FAILED with h->error. Returns true when

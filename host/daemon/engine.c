@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,8 +99,12 @@ static uint64_t local_spi(const struct nd_ike_sa *sa) {
   return sa->initiator ? sa->spi_i : sa->spi_r;
 }
 
+/* Multiplicative (Fibonacci) hashing: the top bits of spi * 2^64/phi depend on every bit of
+ * the SPI. The peer's SPIs need not be random (a load generator's are a counter and a slot
+ * number), and folding a few bits together left most buckets empty and a few long. */
 static size_t bucket_of(const struct nd_engine *e, uint64_t spi) {
-  return (size_t)((spi ^ (spi >> 29)) & (e->n_buckets - 1));
+  uint64_t h = spi * UINT64_C(0x9e3779b97f4a7c15);
+  return (size_t)(h >> 32) & (e->n_buckets - 1);
 }
 
 static void unhash(struct nd_engine *e, struct nd_ike_sa *sa) {
@@ -167,9 +172,8 @@ size_t nd_count_half_open(const struct nd_engine *e) {
   return e->n_half_open;
 }
 
-/* Keeps e->n_half_open current as SAs enter and leave ND_IKE_INIT_DONE; called after every
- * transition and destruction, and for every SA on each tick (which corrects any drift). */
-static void account_half_open(struct nd_engine *e, struct nd_ike_sa *sa) {
+/* Called after every transition and destruction, and for every SA an event touched. */
+void nd_sa_account_half_open(struct nd_engine *e, struct nd_ike_sa *sa) {
   bool half_open = sa->state == ND_IKE_INIT_DONE;
   if (half_open == sa->counted_half_open)
     return;
@@ -181,6 +185,9 @@ static void account_half_open(struct nd_engine *e, struct nd_ike_sa *sa) {
 }
 
 struct nd_ike_sa *nd_sa_new(struct nd_engine *e, const struct nd_conn_cfg *conn, bool initiator) {
+  /* Room for its timer up front: queueing it at the end of the event cannot fail then. */
+  if (!nd_timerq_reserve(&e->timers, e->n_sas + 1))
+    return NULL;
   struct nd_ike_sa *sa = calloc(1, sizeof *sa);
   if (!sa)
     return NULL;
@@ -197,9 +204,12 @@ struct nd_ike_sa *nd_sa_new(struct nd_engine *e, const struct nd_conn_cfg *conn,
   /* Append, so listings come out in creation order (no walk: thousands of SAs). */
   if (!e->all_tail)
     e->all_tail = &e->all;
+  sa->pprev_all = e->all_tail;
   *e->all_tail = sa;
   e->all_tail = &sa->next_all;
+  e->n_sas++;
   nd_sa_rehash(e, sa);
+  nd_sa_touch(e, sa);
   return sa;
 }
 
@@ -212,18 +222,76 @@ bool nd_bytes_set(uint8_t **dst, size_t *dst_len, const uint8_t *src, size_t len
   return *dst || !len;
 }
 
-bool nd_sa_set_peer_id(struct nd_ike_sa *sa, const struct nd_identity *id) {
+/* ---- SAs by connection and peer identity ---------------------------------------------------- */
+
+static size_t peer_id_bucket(const struct nd_engine *e, const struct nd_ike_sa *sa) {
+  /* FNV-1a over the connection's name and the identity's type and octets. */
+  uint64_t h = 14695981039346656037u;
+  const uint8_t *name = (const uint8_t *)sa->conn->name;
+  for (size_t i = 0; name[i]; i++)
+    h = (h ^ name[i]) * 1099511628211u;
+  h = (h ^ 0xff ^ sa->peer_id->type) * 1099511628211u;
+  for (size_t i = 0; i < sa->peer_id->len; i++)
+    h = (h ^ sa->peer_id->data[i]) * 1099511628211u;
+  return (size_t)(h ^ (h >> 32)) & (e->n_buckets - 1);
+}
+
+static void unindex_peer_id(struct nd_engine *e, struct nd_ike_sa *sa) {
+  if (!sa->peer_id_indexed)
+    return;
+  sa->peer_id_indexed = false;
+  for (struct nd_ike_sa **p = &e->peer_id_buckets[peer_id_bucket(e, sa)]; *p;
+       p = &(*p)->next_by_peer_id)
+    if (*p == sa) {
+      *p = sa->next_by_peer_id;
+      return;
+    }
+}
+
+static void index_peer_id(struct nd_engine *e, struct nd_ike_sa *sa) {
+  size_t b = peer_id_bucket(e, sa);
+  sa->next_by_peer_id = e->peer_id_buckets[b];
+  e->peer_id_buckets[b] = sa;
+  sa->peer_id_indexed = true;
+}
+
+static bool same_peer(const struct nd_ike_sa *a, const struct nd_ike_sa *b) {
+  return a != b && b->state != ND_IKE_DEAD && strcmp(a->conn->name, b->conn->name) == 0 &&
+         nd_identity_equal(a->peer_id, b->peer_id);
+}
+
+struct nd_ike_sa *nd_sa_peer_next(const struct nd_ike_sa *sa, const struct nd_ike_sa *from) {
+  struct nd_ike_sa *o = from->next_by_peer_id;
+  while (o && !same_peer(sa, o))
+    o = o->next_by_peer_id;
+  return o;
+}
+
+struct nd_ike_sa *nd_sa_peer_first(const struct nd_engine *e, const struct nd_ike_sa *sa) {
+  if (!sa->peer_id_indexed)
+    return NULL;
+  struct nd_ike_sa *o = e->peer_id_buckets[peer_id_bucket(e, sa)];
+  return o && same_peer(sa, o) ? o : o ? nd_sa_peer_next(sa, o) : NULL;
+}
+
+bool nd_sa_set_peer_id(struct nd_engine *e, struct nd_ike_sa *sa, const struct nd_identity *id) {
+  unindex_peer_id(e, sa); /* its bucket follows the identity */
   struct nd_identity *old = sa->peer_id_own;
   sa->peer_id_own = NULL;
   if (nd_identity_equal(id, &sa->conn->remote_id)) {
     sa->peer_id = &sa->conn->remote_id;
   } else {
-    sa->peer_id_own = malloc(sizeof *sa->peer_id_own);
+    /* Only the octets the identity holds (a gateway of many peers keeps one per SA): readers
+     * go through nd_identity_*, which stop at len. */
+    size_t size = offsetof(struct nd_identity, data) + id->len;
+    sa->peer_id_own = malloc(size);
     if (sa->peer_id_own)
-      *sa->peer_id_own = *id;
+      memcpy(sa->peer_id_own, id, size);
     sa->peer_id = sa->peer_id_own;
   }
   free(old); /* after the copy: id may be the old one */
+  if (sa->peer_id)
+    index_peer_id(e, sa);
   return sa->peer_id != NULL;
 }
 
@@ -240,13 +308,25 @@ void nd_sa_destroy(struct nd_engine *e, struct nd_ike_sa *sa, const char *why) {
   for (size_t i = 0; i < sa->n_children; i++)
     nd_child_uninstall(e, &sa->children[i]);
   sa->n_children = 0;
+  nd_sa_touch(e, sa); /* freed when the event ends */
   nd_set_state(sa, ND_IKE_DEAD);
-  account_half_open(e, sa);
-  e->n_dead++;
+  nd_sa_account_half_open(e, sa);
+  nd_timerq_remove(&e->timers, &sa->timer);
 }
 
-static void sa_free(struct nd_engine *e, struct nd_ike_sa *sa) {
+static void unlink_all(struct nd_engine *e, struct nd_ike_sa *sa) {
+  *sa->pprev_all = sa->next_all;
+  if (sa->next_all)
+    sa->next_all->pprev_all = sa->pprev_all;
+  else
+    e->all_tail = sa->pprev_all;
+  e->n_sas--;
+}
+
+void nd_sa_free(struct nd_engine *e, struct nd_ike_sa *sa) {
+  unlink_all(e, sa);
   unhash(e, sa);
+  unindex_peer_id(e, sa);
   unindex_peer(e, sa);
   nd_keys_free(sa);
   nd_keys_drop_handshake(sa);
@@ -262,23 +342,7 @@ static void sa_free(struct nd_engine *e, struct nd_ike_sa *sa) {
   free(sa);
 }
 
-/* Runs after every message and tick, so it walks the list only when an SA died since. */
-static void reap_dead(struct nd_engine *e) {
-  if (e->n_dead == 0)
-    return;
-  e->n_dead = 0;
-  struct nd_ike_sa **p = &e->all;
-  while (*p) {
-    struct nd_ike_sa *sa = *p;
-    if (sa->state == ND_IKE_DEAD) {
-      *p = sa->next_all;
-      sa_free(e, sa);
-    } else {
-      p = &sa->next_all;
-    }
-  }
-  e->all_tail = p;
-}
+
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
@@ -291,13 +355,14 @@ struct nd_engine *nd_engine_new(const struct nd_engine_io *io, struct nicsec_hal
   e->n_buckets = BUCKETS;
   e->buckets = calloc(BUCKETS, sizeof *e->buckets);
   e->peer_buckets = calloc(BUCKETS, sizeof *e->peer_buckets);
+  e->peer_id_buckets = calloc(BUCKETS, sizeof *e->peer_id_buckets);
   e->cfg_ref = calloc(1, sizeof *e->cfg_ref);
   e->scratch = malloc(ND_MAX_MSG);
   e->inner_buf = malloc(ND_MAX_MSG);
   e->out_buf = malloc(ND_MAX_MSG);
   if (e->cfg_ref)
     e->cfg_ref->refs = 1;
-  if (!e->buckets || !e->peer_buckets || !e->cfg_ref || !e->scratch || !e->inner_buf ||
+  if (!e->buckets || !e->peer_buckets || !e->peer_id_buckets || !e->cfg_ref || !e->scratch || !e->inner_buf ||
       !e->out_buf || RAND_bytes(e->cookie_secret, sizeof e->cookie_secret) != 1) {
     nd_engine_free(e);
     return NULL;
@@ -311,13 +376,15 @@ void nd_engine_free(struct nd_engine *e) {
     return;
   for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
     nd_sa_destroy(e, sa, "daemon shutting down");
-  reap_dead(e);
+  nd_engine_settle(e);
+  nd_timerq_free(&e->timers);
   for (int round = 0; round < 100 && e->n_draining; round++)
     nd_child_drain_pending(e);
   free(e->draining);
   cfg_release(e->cfg_ref);
   free(e->buckets);
   free(e->peer_buckets);
+  free(e->peer_id_buckets);
   free(e->scratch);
   free(e->inner_buf);
   free(e->out_buf);
@@ -418,7 +485,7 @@ static void run_transition(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_
   case ND_HR_DESTROY:
     break;
   }
-  account_half_open(e, sa);
+  nd_sa_account_half_open(e, sa);
   if (sa->state != ND_IKE_DEAD)
     nd_info_run_pending(e, sa);
 }
@@ -514,6 +581,7 @@ static void receive(struct nd_engine *e, struct nd_rx *rx) {
   struct nd_ike_sa *sa = match_sa(e, hdr);
   if (!sa)
     return drop(e, rx, "no IKE SA for these SPIs");
+  nd_sa_touch(e, sa);
   if (!window_accepts(e, sa, rx))
     return drop(e, rx, "Message ID outside the window (or a duplicate)");
   bool is_protected = rx->msg.encrypted_index >= 0;
@@ -539,60 +607,13 @@ void nd_engine_receive(struct nd_engine *e, uint64_t now_ms, const struct nd_add
   rx->len = len;
   receive(e, rx);
   free(rx);
-  reap_dead(e);
+  nd_engine_settle(e);
 }
 
 void nd_dispatch_new(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx) {
   run_transition(e, sa, rx);
   if (sa->state == ND_IKE_NONE)
     nd_sa_destroy(e, sa, "IKE_SA_INIT not accepted");
-}
-
-/* ---- timers ------------------------------------------------------------------------------ */
-
-void nd_engine_tick(struct nd_engine *e, uint64_t now_ms) {
-  e->now_ms = now_ms;
-  for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all) {
-    account_half_open(e, sa);
-    if (sa->state == ND_IKE_DEAD)
-      continue;
-    if (sa->req.kind != ND_REQ_NONE && now_ms >= sa->req.next_ms && !nd_retransmit_due(e, sa))
-      continue;
-    if (sa->state == ND_IKE_INIT_DONE && now_ms - sa->created_ms >= ND_HALF_OPEN_TIMEOUT_MS) {
-      nd_sa_destroy(e, sa, "half-open IKE SA timed out");
-      continue;
-    }
-    nd_life_tick(e, sa);
-    if (sa->state == ND_IKE_DEAD)
-      continue;
-    nd_info_dpd_check(e, sa);
-    nd_info_run_pending(e, sa);
-  }
-  nd_life_poll_hal(e);
-  for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
-    if (sa->state != ND_IKE_DEAD)
-      nd_info_run_pending(e, sa); /* work the HAL events queued */
-  nd_child_drain_pending(e);
-  reap_dead(e);
-}
-
-static uint64_t earlier(uint64_t a, uint64_t b) {
-  return a < b ? a : b;
-}
-
-uint64_t nd_engine_next_timer(const struct nd_engine *e) {
-  uint64_t next = e->n_draining ? e->now_ms + 10 : UINT64_MAX;
-  for (const struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all) {
-    if (sa->req.kind != ND_REQ_NONE)
-      next = earlier(next, sa->req.next_ms);
-    if (sa->state == ND_IKE_INIT_DONE)
-      next = earlier(next, sa->created_ms + ND_HALF_OPEN_TIMEOUT_MS);
-    if (sa->state == ND_IKE_ESTABLISHED && sa->conn->dpd_delay_s && sa->req.kind == ND_REQ_NONE)
-      next = earlier(next, sa->last_rx_ms + (uint64_t)sa->conn->dpd_delay_s * 1000);
-    if (sa->state != ND_IKE_DEAD)
-      next = earlier(next, nd_life_next_timer(e, sa));
-  }
-  return next;
 }
 
 /* ---- operator entry points ----------------------------------------------------------------- */
@@ -627,10 +648,11 @@ int nd_engine_initiate(struct nd_engine *e, uint64_t now_ms, const char *conn_na
   sa->child_to_create = child;
   if (nd_init_start(e, sa) != 0) {
     nd_sa_destroy(e, sa, "cannot start IKE_SA_INIT");
-    reap_dead(e);
+    nd_engine_settle(e);
     snprintf(err, err_len, "cannot start IKE_SA_INIT (see the log)");
     return -1;
   }
+  nd_engine_settle(e);
   return 0;
 }
 
@@ -651,6 +673,7 @@ int nd_engine_terminate(struct nd_engine *e, uint64_t now_ms, const char *conn_n
     if (sa->state == ND_IKE_DEAD || !sa->conn || strcmp(sa->conn->name, conn_name) != 0)
       continue;
     count++;
+    nd_sa_touch(e, sa);
     if (sa->state == ND_IKE_ESTABLISHED) {
       sa->pending |= ND_PENDING_DELETE_IKE;
       nd_info_run_pending(e, sa);
@@ -658,7 +681,7 @@ int nd_engine_terminate(struct nd_engine *e, uint64_t now_ms, const char *conn_n
       nd_sa_destroy(e, sa, "terminated before it was established");
     }
   }
-  reap_dead(e);
+  nd_engine_settle(e);
   return count;
 }
 
@@ -725,8 +748,6 @@ void nd_engine_visit(const struct nd_engine *e, nd_ike_visit_fn fn, void *ctx) {
 
 void nd_engine_stats(const struct nd_engine *e, struct nd_engine_stats *out) {
   *out = e->stats;
-  out->ike_sas = 0;
-  for (const struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
-    out->ike_sas += sa->state != ND_IKE_DEAD;
+  out->ike_sas = e->n_sas; /* outside an event: the dead are freed */
   out->half_open = nd_count_half_open(e);
 }

@@ -11,6 +11,7 @@
 #include "ike_crypto.h"
 #include "ikecodec.h"
 #include "log.h"
+#include "timerq.h"
 
 enum {
   ND_NONCE_LEN = 32,
@@ -182,14 +183,19 @@ struct nd_reassembly {
 struct nd_ike_sa {
   uint64_t id;
   struct nd_ike_sa *next_all;      /* creation-ordered list */
+  struct nd_ike_sa **pprev_all;    /* the pointer to this SA in that list (O(1) unlink) */
+  struct nd_timer timer;           /* in nd_engine.timers at nd_sa_deadline() (engine_timers.c) */
+  struct nd_ike_sa *next_touched;  /* nd_engine.touched */
   struct nd_ike_sa *next_in_bucket;
   struct nd_ike_sa *next_by_peer_spi; /* IKE_SA_INIT responders, by SPIi (nd_sa_index_peer) */
+  struct nd_ike_sa *next_by_peer_id;  /* by connection and peer identity (nd_sa_peer_first) */
   struct nd_cfg_ref *cfg_ref;
   const struct nd_conn_cfg *conn;
   enum nd_ike_state state;
   uint16_t ke_method;     /* IKE_SA_INIT */
   bool initiator;         /* we are the original initiator */
   bool peer_indexed;
+  bool peer_id_indexed;   /* in nd_engine.peer_id_buckets */
   bool counted_half_open; /* counted in nd_engine.n_half_open */
   bool natt;              /* IKE moved to the NAT-T port; ESP is UDP-encapsulated */
   bool frag_ok;           /* both sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) */
@@ -197,6 +203,8 @@ struct nd_ike_sa {
   bool pfs_info;          /* both sent CHILD_SA_PFS_INFO_SUPPORTED in IKE_SA_INIT */
   bool nat_local, nat_remote;
   bool reauth_hello_sent; /* reauth.c: the new SA: its first INFORMATIONAL went out */
+  bool touched;           /* in nd_engine.touched: recomputed (or freed) after the event */
+  bool timer_fired;       /* popped by this tick: its next deadline is in the future */
   uint64_t spi_i, spi_r;
   struct nd_addr local, remote;
   uint32_t peer_hashes; /* ND_HASH_BIT()s of the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427) */
@@ -272,8 +280,14 @@ struct nd_engine {
   struct nd_cfg_ref *cfg_ref;
   struct nd_ike_sa *all;          /* creation order */
   struct nd_ike_sa **all_tail;    /* where the next SA is appended (&all when empty) */
-  size_t n_dead;                  /* SAs destroyed since reap_dead last ran */
+  size_t n_sas;                   /* in the list, dead ones not yet freed included */
+  /* Timers (engine_timers.c): each SA is queued at its earliest deadline; an event marks the
+   * SAs it changes (touched) and they are queued again, or freed when destroyed, as it ends. */
+  struct nd_timerq timers;
+  struct nd_ike_sa *touched;
+  uint64_t hal_poll_ms;           /* next read of the HAL's limit events (SAs with limits) */
   struct nd_ike_sa **peer_buckets; /* IKE_SA_INIT responders by the peer's SPIi */
+  struct nd_ike_sa **peer_id_buckets; /* authenticated SAs by connection name and peer identity */
   size_t n_half_open;             /* SAs in ND_IKE_INIT_DONE (the cookie threshold's input) */
   struct nd_ike_sa **buckets;     /* by our own SPI */
   size_t n_buckets;
@@ -331,12 +345,34 @@ size_t nd_count_half_open(const struct nd_engine *e);
 void nd_sa_index_peer(struct nd_engine *e, struct nd_ike_sa *sa);
 /* Marks the SA dead and removes its Child SAs from the HAL; freed after the current event. */
 void nd_sa_destroy(struct nd_engine *e, struct nd_ike_sa *sa, const char *why);
+/* Keeps e->n_half_open current as the SA enters and leaves ND_IKE_INIT_DONE. */
+void nd_sa_account_half_open(struct nd_engine *e, struct nd_ike_sa *sa);
+/* Unlinks and frees a destroyed SA. */
+void nd_sa_free(struct nd_engine *e, struct nd_ike_sa *sa);
+
+/* ---- engine_timers.c: the timer queue ---------------------------------------------------- */
+
+/* The earliest time the SA has timer work: retransmission or give-up, half-open expiry, DPD,
+ * lifetimes (nd_life_next_timer), and queued work the request window allows now. */
+uint64_t nd_sa_deadline(const struct nd_engine *e, const struct nd_ike_sa *sa);
+/* The SA changed in this event: its deadline is recomputed when the event ends. Every engine
+ * entry point marks the SAs it changes; changing another SA than the one an event is for
+ * (adopting Child SAs, reauthentication, HAL events) marks that one too. nd_sa_destroy marks
+ * the SA it destroys, so that it is freed then. */
+void nd_sa_touch(struct nd_engine *e, struct nd_ike_sa *sa);
+/* At the end of every entry point: queues the touched SAs at their deadlines, frees the dead. */
+void nd_engine_settle(struct nd_engine *e);
 uint64_t nd_random_spi64(void);
 /* Replaces *dst (heap, freed first) by a heap copy of len octets of src: state kept for an SA's
  * life takes only the octets it holds. False when out of memory (*dst is then empty). */
 bool nd_bytes_set(uint8_t **dst, size_t *dst_len, const uint8_t *src, size_t len);
 /* Records the authenticated peer identity (sa->conn must be final). False when out of memory. */
-bool nd_sa_set_peer_id(struct nd_ike_sa *sa, const struct nd_identity *id);
+bool nd_sa_set_peer_id(struct nd_engine *e, struct nd_ike_sa *sa, const struct nd_identity *id);
+/* The other SAs of sa's connection (by name) with sa's authenticated peer identity, found by
+ * a hash of both (a gateway of many peers must not walk every SA per handshake):
+ *   for (o = nd_sa_peer_first(e, sa); o; o = nd_sa_peer_next(sa, o)) */
+struct nd_ike_sa *nd_sa_peer_first(const struct nd_engine *e, const struct nd_ike_sa *sa);
+struct nd_ike_sa *nd_sa_peer_next(const struct nd_ike_sa *sa, const struct nd_ike_sa *from);
 /* Runs a freshly allocated responder SA through the transition table with its first
  * IKE_SA_INIT request; frees it again unless the request was accepted. */
 void nd_dispatch_new(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx);

@@ -113,7 +113,7 @@ enum nd_hres nd_auth_response(struct nd_engine *e, struct nd_ike_sa *sa, struct 
     nd_sa_destroy(e, sa, text);
     return ND_HR_DESTROY;
   }
-  if (!nd_sa_set_peer_id(sa, &peer)) {
+  if (!nd_sa_set_peer_id(e, sa, &peer)) {
     nd_sa_destroy(e, sa, "out of memory");
     return ND_HR_DESTROY;
   }
@@ -160,7 +160,8 @@ static enum nd_hres auth_failed(struct nd_engine *e, struct nd_ike_sa *sa, struc
 
 /* Authenticates the initiator; NULL on success, else why not (answered AUTHENTICATION_FAILED
  * by the caller). */
-static const char *authenticate_initiator(struct nd_ike_sa *sa, struct nd_rx *rx) {
+static const char *authenticate_initiator(struct nd_engine *e, struct nd_ike_sa *sa,
+                                          struct nd_rx *rx) {
   const struct ike_chain *in = &rx->inner;
   union ike_payload_body idi, idr;
   struct nd_identity peer, wanted;
@@ -176,16 +177,16 @@ static const char *authenticate_initiator(struct nd_ike_sa *sa, struct nd_rx *rx
        !nd_identity_equal(&wanted, &conn->local_id)))
     return "initiator asked for an identity (IDr) that is not ours";
   const char *why = nd_auth_check_peer(sa, in, &idi, &peer);
-  if (!why && !nd_sa_set_peer_id(sa, &peer))
+  if (!why && !nd_sa_set_peer_id(e, sa, &peer))
     why = "out of memory";
   return why;
 }
 
 /* INITIAL_CONTACT: the peer has no other IKE SA with us, so older ones are stale. */
 static void initial_contact(struct nd_engine *e, struct nd_ike_sa *sa) {
-  for (struct nd_ike_sa *other = e->all; other; other = other->next_all)
-    if (other != sa && other->conn == sa->conn && other->state == ND_IKE_ESTABLISHED &&
-        other->peer_id && nd_identity_equal(other->peer_id, sa->peer_id))
+  for (struct nd_ike_sa *other = nd_sa_peer_first(e, sa); other;
+       other = nd_sa_peer_next(sa, other))
+    if (other->conn == sa->conn && other->state == ND_IKE_ESTABLISHED)
       nd_sa_destroy(e, other, "replaced (peer sent INITIAL_CONTACT)");
 }
 
@@ -216,7 +217,7 @@ static uint16_t responder_child(struct nd_engine *e, struct nd_ike_sa *sa, const
 }
 
 enum nd_hres nd_auth_request(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_rx *rx) {
-  const char *why = authenticate_initiator(sa, rx);
+  const char *why = authenticate_initiator(e, sa, rx);
   if (why)
     return auth_failed(e, sa, rx, why);
   union ike_payload_body idr, error_notify, child_bodies[4], opt_supported;

@@ -71,7 +71,7 @@ static void inherit(struct nd_engine *e, struct nd_ike_sa *n, const struct nd_ik
   n->nat_local = old->nat_local;
   n->nat_remote = old->nat_remote;
   if (old->peer_id)
-    nd_sa_set_peer_id(n, old->peer_id); /* only fails out of memory: then listed without */
+    nd_sa_set_peer_id(e, n, old->peer_id); /* only fails out of memory: then listed without */
   n->last_rx_ms = e->now_ms;
   n->established_ms = e->now_ms;
   nd_keys_drop_handshake(n); /* its SK_pi/SK_pr: a rekeyed SA never authenticates */
@@ -215,6 +215,7 @@ static void ike_rekey_failed(struct nd_engine *e, struct nd_ike_sa *sa,
   ND_WARN("ike#%llu: IKE SA rekey failed: %s", (unsigned long long)sa->id,
           error ? ike_notify_name(error) : "unusable answer");
   struct nd_ike_sa *theirs = sa->ccs.collided ? nd_sa_by_id(e, sa->ccs.peer_new_id) : NULL;
+  nd_sa_touch(e, theirs);
   if (theirs) { /* the peer's rekey went through: its new SA takes over */
     nd_ike_move_children(sa, theirs);
     retire_old(sa, false);
@@ -253,6 +254,7 @@ enum nd_hres nd_ike_rekey_response(struct nd_engine *e, struct nd_ike_sa *sa, st
     lost = nd_nonce_loses(ours, ours_len, sa->ccs.peer_min_nonce, sa->ccs.peer_min_len);
   }
   struct nd_ike_sa *theirs = sa->ccs.collided ? nd_sa_by_id(e, sa->ccs.peer_new_id) : NULL;
+  nd_sa_touch(e, theirs);
   if (lost) {
     ND_INFO("ike#%llu: IKE rekey collision lost: deleting ike#%llu", (unsigned long long)sa->id,
             (unsigned long long)n->id);
@@ -430,6 +432,7 @@ enum nd_hres nd_ike_rekey_request(struct nd_engine *e, struct nd_ike_sa *sa, str
 
 void nd_ike_rekey_adopt(struct nd_engine *e, struct nd_ike_sa *old) {
   struct nd_ike_sa *n = nd_sa_by_id(e, old->successor_id);
+  nd_sa_touch(e, n);
   if (old->req.kind == ND_REQ_REKEY_CHILD) { /* that rekey is lost with the old SA: try again */
     struct nd_child_sa *c = nd_child_by_id(old, old->ccs.old_child_id);
     if (c && c->state == ND_CHILD_LIVE)
@@ -448,6 +451,7 @@ void nd_ike_rekey_adopt(struct nd_engine *e, struct nd_ike_sa *old) {
 void nd_ike_peer_uses(struct nd_engine *e, struct nd_ike_sa *n) {
   for (struct nd_ike_sa *old = e->all; old; old = old->next_all)
     if (old->successor_id == n->id && old->state != ND_IKE_DEAD) {
+      nd_sa_touch(e, old);
       nd_ike_move_children(old, n);
       old->successor_id = 0;
       return;

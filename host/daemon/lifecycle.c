@@ -3,6 +3,7 @@
  * inbound SAs, and the queue of rekeys and Deletes that wait for the request window (RFC 7296
  * 2.3: one request outstanding). Also the operator entry points for rekeying and deleting. */
 #include <openssl/rand.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,11 +81,16 @@ void nd_life_ike_start(struct nd_engine *e, struct nd_ike_sa *sa) {
   sa->reauth_at_ms = reauth_ms ? e->now_ms + reauth_ms : 0;
 }
 
-static struct nd_child_sa *successor_of(struct nd_ike_sa *sa, const struct nd_child_sa *old) {
+static size_t successor_index(const struct nd_ike_sa *sa, const struct nd_child_sa *old) {
   for (size_t i = 0; i < sa->n_children; i++)
     if (sa->children[i].rekey_of == old->id && sa->children[i].state == ND_CHILD_LIVE)
-      return &sa->children[i];
-  return NULL;
+      return i;
+  return SIZE_MAX;
+}
+
+static struct nd_child_sa *successor_of(struct nd_ike_sa *sa, const struct nd_child_sa *old) {
+  size_t i = successor_index(sa, old);
+  return i == SIZE_MAX ? NULL : &sa->children[i];
 }
 
 void nd_child_retire(struct nd_engine *e, struct nd_ike_sa *sa, struct nd_child_sa *old) {
@@ -193,19 +199,35 @@ static bool has_hal_limits(const struct nd_child_cfg *cfg) {
   return cfg && (cfg->rekey_bytes || cfg->life_bytes || cfg->rekey_packets || cfg->life_packets);
 }
 
+/* The times child_timers() and reap_drained() act on, each only in the state it acts in: a
+ * time left set in another state would keep the SA due without anything to do. */
+static uint64_t child_next_timer(const struct nd_ike_sa *sa, const struct nd_child_sa *c) {
+  uint64_t next = UINT64_MAX;
+  if (c->state == ND_CHILD_LIVE || c->state == ND_CHILD_REDUNDANT)
+    next = earlier(next, c->expire_at_ms);
+  if (c->state == ND_CHILD_LIVE) {
+    next = earlier(next, c->activate_at_ms);
+    if (successor_index(sa, c) == SIZE_MAX) {
+      next = earlier(next, c->rekey_at_ms);
+      next = earlier(next, c->retry_at_ms);
+    }
+  }
+  if (c->state == ND_CHILD_REKEYED && !c->delete_queued)
+    next = earlier(next, c->drain_until_ms);
+  return next;
+}
+
 uint64_t nd_life_next_timer(const struct nd_engine *e, const struct nd_ike_sa *sa) {
   uint64_t next = earlier(UINT64_MAX, sa->redundant_until_ms);
   if (sa->state != ND_IKE_ESTABLISHED && sa->state != ND_IKE_REKEYED)
     return next;
   for (size_t i = 0; i < sa->n_children; i++) {
     const struct nd_child_sa *c = &sa->children[i];
-    if (has_hal_limits(c->cfg)) /* limit events are polled, not signalled */
-      next = earlier(next, e->now_ms + HAL_POLL_MS);
-    next = earlier(next, c->expire_at_ms);
-    next = earlier(next, c->rekey_at_ms);
-    next = earlier(next, c->retry_at_ms);
-    next = earlier(next, c->drain_until_ms);
-    next = earlier(next, c->activate_at_ms);
+    /* Limit events are polled, not signalled: every SA with limits is due at the engine's
+     * next poll (one time for all, so a busy SA does not push the poll away). */
+    if (has_hal_limits(c->cfg))
+      next = earlier(next, e->hal_poll_ms ? e->hal_poll_ms : e->now_ms);
+    next = earlier(next, child_next_timer(sa, c));
   }
   if (sa->state == ND_IKE_ESTABLISHED) {
     next = earlier(next, sa->rekey_at_ms);
@@ -234,6 +256,7 @@ static void handle_event(struct nd_engine *e, const struct nicsec_hal_event *ev)
   struct nd_child_sa *child;
   if (ev->type == NICSEC_HAL_EV_OVERFLOW || !child_of_hal_sa(e, ev->sa, &sa, &child))
     return;
+  nd_sa_touch(e, sa);
   switch (ev->type) {
   case NICSEC_HAL_EV_HARD_PACKETS:
   case NICSEC_HAL_EV_HARD_BYTES:
@@ -257,6 +280,7 @@ static void handle_event(struct nd_engine *e, const struct nicsec_hal_event *ev)
 void nd_life_poll_hal(struct nd_engine *e) {
   if (!e->hal)
     return;
+  e->hal_poll_ms = e->now_ms + HAL_POLL_MS;
   struct nicsec_hal_event evs[MAX_EVENTS];
   size_t n = 0;
   do {
@@ -341,11 +365,13 @@ static int for_children(struct nd_engine *e, uint64_t now_ms, const char *conn,
   for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all) {
     if (!conn_named(sa, conn))
       continue;
+    nd_sa_touch(e, sa);
     for (size_t i = 0; i < sa->n_children; i++)
       if (!child_name || strcmp(sa->children[i].cfg->name, child_name) == 0)
         count += fn(e, sa, &sa->children[i]);
     nd_info_run_pending(e, sa);
   }
+  nd_engine_settle(e);
   if (count == 0)
     snprintf(err, err_len, "no installed Child SA %s%s in an established IKE SA of '%s'",
              child_name ? child_name : "", child_name ? "" : "(any)", conn);
@@ -368,10 +394,12 @@ int nd_engine_rekey_ike(struct nd_engine *e, uint64_t now_ms, const char *conn, 
   int count = 0;
   for (struct nd_ike_sa *sa = e->all; sa; sa = sa->next_all)
     if (conn_named(sa, conn)) {
+      nd_sa_touch(e, sa);
       sa->pending |= ND_PENDING_REKEY_IKE;
       nd_info_run_pending(e, sa);
       count++;
     }
+  nd_engine_settle(e);
   if (!count)
     snprintf(err, err_len, "no established IKE SA of '%s'", conn);
   return count ? count : -1;
@@ -385,8 +413,10 @@ int nd_engine_create_child(struct nd_engine *e, uint64_t now_ms, const char *con
       continue;
     for (size_t i = 0; i < sa->conn->n_children; i++)
       if (strcmp(sa->conn->children[i].name, child) == 0) {
+        nd_sa_touch(e, sa);
         sa->create_wanted = &sa->conn->children[i];
         nd_info_run_pending(e, sa);
+        nd_engine_settle(e);
         return 0;
       }
     snprintf(err, err_len, "connection '%s' has no child named %s", conn, child);

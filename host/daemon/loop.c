@@ -501,47 +501,9 @@ static void on_signal(struct nd_daemon *d) {
   }
 }
 
-/* nd_engine_next_timer() and nd_engine_tick() walk every SA. They ran two scans and, in the
- * handshake bench, a tick per wake-up: each new Child SA of the same peer identity carries a 2 s
- * activation timer (a reauthentication to the daemon), so one was due nearly always. Measured
- * with 4,000-7,000 SAs: ~0.25 ms per scan, ~0.6 ms per tick, against ~0.1 ms per datagram, so at
- * moderate load (few datagrams per wake-up) the walks ate the headroom and the daemon could only
- * keep up by letting the queue grow. IKE timers are coarse (retransmissions from 500 ms, DPD and
- * lifetimes in seconds): the loop reads them at most every TIMER_SCAN_MS after IKE traffic (at
- * once after anything else) and ticks at most that often, so a timer fires at most
- * TIMER_SCAN_MS late. A timer queue in the engine would make both O(log n). */
-enum { TIMER_SCAN_MS = 25 };
-
-struct timer_cache {
-  uint64_t next_ms;       /* the engine's earliest timer at the last scan */
-  uint64_t scanned_ms;    /* when that scan ran */
-  uint64_t tick_after_ms; /* the last tick + TIMER_SCAN_MS */
-  bool stale;             /* events were handled since: a timer may have come earlier */
-};
-
-/* Next scan at once (after ticks, control requests, signals). */
-static void timers_changed(struct timer_cache *t) {
-  t->stale = true;
-  t->scanned_ms = 0;
-}
-
-static uint64_t next_wakeup(const struct nd_daemon *d, struct timer_cache *t, uint64_t now) {
-  if (t->stale && now >= t->scanned_ms + TIMER_SCAN_MS) {
-    t->next_ms = nd_engine_next_timer(d->engine);
-    t->scanned_ms = now;
-    t->stale = false;
-  }
-  uint64_t rescan = t->scanned_ms + TIMER_SCAN_MS;
-  uint64_t wake = t->stale && rescan < t->next_ms ? rescan : t->next_ms;
-  return wake < t->tick_after_ms ? t->tick_after_ms : wake;
-}
-
-static bool tick_due(const struct timer_cache *t, uint64_t now) {
-  return now >= t->next_ms && now >= t->tick_after_ms;
-}
-
-static int timeout_ms(const struct nd_daemon *d, struct timer_cache *t) {
-  uint64_t now = nd_now_ms(), next = next_wakeup(d, t, now);
+/* Milliseconds until the engine's next timer (a heap read), -1 for none. */
+static int timeout_ms(const struct nd_daemon *d) {
+  uint64_t now = nd_now_ms(), next = nd_engine_next_timer(d->engine);
   if (next == UINT64_MAX)
     return -1;
   return next <= now ? 0 : next - now > INT_MAX ? INT_MAX : (int)(next - now);
@@ -549,8 +511,8 @@ static int timeout_ms(const struct nd_daemon *d, struct timer_cache *t) {
 
 /* The engine's next timer, but at most a second while answers are on their way, so stalled
  * readers are noticed. */
-static int wait_ms(const struct nd_daemon *d, struct timer_cache *t) {
-  int ms = timeout_ms(d, t);
+static int wait_ms(const struct nd_daemon *d) {
+  int ms = timeout_ms(d);
   for (int i = 0; i < ND_MAX_CLIENTS; i++)
     if (d->clients[i].fd >= 0 && d->clients[i].out && (ms < 0 || ms > 1000))
       ms = 1000;
@@ -577,18 +539,15 @@ static void dispatch(struct nd_daemon *d, uint64_t data) {
   }
 }
 
-/* Handles one epoll_wait's events, the IKE sockets last and together (serve_ike). True when
- * the control socket, a client or a signal was handled. */
-static bool dispatch_all(struct nd_daemon *d, const struct epoll_event *evs, int n) {
+/* Handles one epoll_wait's events, the IKE sockets last and together (serve_ike). */
+static void dispatch_all(struct nd_daemon *d, const struct epoll_event *evs, int n) {
   int ready[ND_MAX_SOCKETS], n_ready = 0;
-  bool other = false;
   for (int i = 0; i < n; i++) {
     uint64_t data = evs[i].data.u64;
     int index = (int)(uint32_t)data;
     uint32_t type = (uint32_t)(data >> 32);
     if (type != TAG_IKE) {
       dispatch(d, data);
-      other |= type != TAG_DATAPATH; /* ESP moves no engine timer */
     } else if (n_ready < ND_MAX_SOCKETS && d->ike_ports[index] == d->natt_port) {
       memmove(ready + 1, ready, (size_t)n_ready * sizeof *ready);
       ready[0] = index;
@@ -598,32 +557,23 @@ static bool dispatch_all(struct nd_daemon *d, const struct epoll_event *evs, int
     }
   }
   serve_ike(d, ready, n_ready);
-  return other;
 }
 
 int nd_daemon_run(struct nd_daemon *d) {
   if (open_signals(d) != 0)
     return -1;
-  struct timer_cache timers = {0};
-  timers_changed(&timers);
   while (!d->stop) {
     struct epoll_event evs[32];
-    int n = epoll_wait(d->epoll_fd, evs, 32, wait_ms(d, &timers));
+    int n = epoll_wait(d->epoll_fd, evs, 32, wait_ms(d));
     if (n < 0 && errno != EINTR) {
       ND_ERROR("epoll_wait: %s", strerror(errno));
       return -1;
     }
-    if (n > 0)
-      timers.stale = true;
-    if (dispatch_all(d, evs, n))
-      timers_changed(&timers); /* the operator or a signal may have moved timers */
+    dispatch_all(d, evs, n);
     drop_stalled_clients(d);
     uint64_t now = nd_now_ms();
-    if (tick_due(&timers, now)) {
+    if (nd_engine_next_timer(d->engine) <= now)
       nd_engine_tick(d->engine, now);
-      timers.tick_after_ms = now + TIMER_SCAN_MS;
-      timers_changed(&timers);
-    }
   }
   return 0;
 }

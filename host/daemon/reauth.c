@@ -14,12 +14,6 @@
 
 enum { REAUTH_RETRY_MS = 10000 };
 
-/* Equal authenticated peer identities (an SA not authenticated yet has none). */
-static bool same_peer_id(const struct nd_ike_sa *a, const struct nd_ike_sa *b) {
-  static const struct nd_identity none;
-  return nd_identity_equal(a->peer_id ? a->peer_id : &none, b->peer_id ? b->peer_id : &none);
-}
-
 static bool live(const struct nd_child_sa *c) {
   return c->cfg && c->state == ND_CHILD_LIVE;
 }
@@ -96,6 +90,7 @@ static void finish(struct nd_engine *e, struct nd_ike_sa *n) {
     return;
   ND_INFO("ike#%llu: reauthenticated as ike#%llu, deleting the old IKE SA",
           (unsigned long long)old->id, (unsigned long long)n->id);
+  nd_sa_touch(e, old);
   old->pending |= ND_PENDING_DELETE_IKE;
   nd_info_run_pending(e, old);
 }
@@ -124,9 +119,8 @@ bool nd_reauth_run(struct nd_engine *e, struct nd_ike_sa *n) {
 static const struct nd_child_sa *replaced_child(const struct nd_engine *e,
                                                 const struct nd_ike_sa *sa,
                                                 const struct nd_child_sa *child) {
-  for (const struct nd_ike_sa *o = e->all; o; o = o->next_all) {
-    if (o == sa || o->state != ND_IKE_ESTABLISHED || !o->conn ||
-        strcmp(o->conn->name, sa->conn->name) != 0 || !same_peer_id(o, sa))
+  for (const struct nd_ike_sa *o = nd_sa_peer_first(e, sa); o; o = nd_sa_peer_next(sa, o)) {
+    if (o->state != ND_IKE_ESTABLISHED)
       continue;
     const struct nd_child_sa *prev = live_child_named(o, child->cfg->name);
     if (prev)
@@ -160,20 +154,16 @@ bool nd_reauth_install_responder(struct nd_engine *e, struct nd_ike_sa *sa,
   return true;
 }
 
-static bool same_peer(const struct nd_ike_sa *a, const struct nd_ike_sa *b) {
-  return a != b && a->conn && b->conn && strcmp(a->conn->name, b->conn->name) == 0 &&
-         same_peer_id(a, b);
-}
-
 void nd_reauth_takeover(struct nd_engine *e, const struct nd_ike_sa *sa) {
   if (sa->state != ND_IKE_ESTABLISHED && sa->state != ND_IKE_DELETING)
     return;
-  for (struct nd_ike_sa *o = e->all; o; o = o->next_all) {
-    if (o->state != ND_IKE_ESTABLISHED || !same_peer(o, sa))
+  for (struct nd_ike_sa *o = nd_sa_peer_first(e, sa); o; o = nd_sa_peer_next(sa, o)) {
+    if (o->state != ND_IKE_ESTABLISHED)
       continue;
     for (size_t i = 0; i < o->n_children; i++) {
       struct nd_child_sa *c = &o->children[i];
       if (c->activate_at_ms && c->pending_out && live(c) && live_child_named(sa, c->cfg->name)) {
+        nd_sa_touch(e, o);
         c->activate_at_ms = 0;
         nd_child_install_outbound(e, c);
       }

@@ -8,6 +8,19 @@
 
 #include "log.h"
 
+/* The unit tests build the harness with the timer queue check (timer_check.h) after every
+ * event; the benchmark that shares it builds it without (the check walks every SA). */
+#ifdef NICSEC_HARNESS_CHECKS_TIMERS
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "timer_check.h"
+#endif
+
 struct h_side {
   struct harness *h;
   int side;
@@ -106,10 +119,21 @@ static void trace_delivery(const struct harness *h, const struct h_packet *p) {
           m[FLAGS] & 0x20 ? "response" : "request", mid, p->len);
 }
 
+static void check_timers(const struct nd_engine *e) {
+#ifdef NICSEC_HARNESS_CHECKS_TIMERS
+  char why[200];
+  if (!timer_queue_consistent(e, why, sizeof why))
+    fail_msg("timer queue: %s", why);
+#else
+  (void)e;
+#endif
+}
+
 static void deliver(struct harness *h, struct h_packet *p) {
   if (h->trace)
     trace_delivery(h, p);
   nd_engine_receive(h->eng[1 - p->from], h->now, &p->dst, &p->src, p->msg, p->len);
+  check_timers(h->eng[1 - p->from]);
 }
 
 size_t h_run(struct harness *h, size_t max) {
@@ -128,6 +152,13 @@ void h_advance(struct harness *h, uint64_t t) {
   h->now = t;
   nd_engine_tick(h->eng[0], t);
   nd_engine_tick(h->eng[1], t);
+  check_timers(h->eng[0]);
+  check_timers(h->eng[1]);
+}
+
+void h_check_timers(const struct harness *h) {
+  check_timers(h->eng[0]);
+  check_timers(h->eng[1]);
 }
 
 void h_replay_last(struct harness *h, int side) {

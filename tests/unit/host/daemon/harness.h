@@ -41,6 +41,8 @@ void h_free(struct harness *h);
 size_t h_run(struct harness *h, size_t max);
 /* Advances the clock to t and ticks both engines. */
 void h_advance(struct harness *h, uint64_t t);
+/* Fails the test when an engine's timer queue is inconsistent (timer_check.h). */
+void h_check_timers(const struct harness *h);
 /* Re-delivers a copy of the last message side i sent. */
 void h_replay_last(struct harness *h, int side);
 

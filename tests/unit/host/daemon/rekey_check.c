@@ -81,6 +81,7 @@ void rk_action(struct harness *h, char op, int side) {
     fail_msg("unknown action %c", op);
   }
   (void)rc; /* an action may legitimately find nothing to do in a crossing scenario */
+  h_check_timers(h);
 }
 
 void rk_script(struct harness *h, const char *script, bool deleting) {
