@@ -119,8 +119,17 @@ measure() {
   echo "$label RSS: ${before} kB -> ${after} kB after $completed SAs"
 }
 
+# charon-systemd with thousands of SAs has been seen to ignore SIGTERM for minutes: 10 s, then
+# SIGKILL, so the bench always ends.
 stop_responder() {
-  kill "$RESPONDER_PID" 2>/dev/null && wait "$RESPONDER_PID" 2>/dev/null
+  [ -n "$RESPONDER_PID" ] || return 0
+  kill "$RESPONDER_PID" 2>/dev/null
+  for _ in $(seq 100); do
+    kill -0 "$RESPONDER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$RESPONDER_PID" 2>/dev/null
+  wait "$RESPONDER_PID" 2>/dev/null
   RESPONDER_PID=""
 }
 trap 'stop_responder; rig_cleanup' EXIT
