@@ -102,9 +102,8 @@ static const char conn_fmt[] =
 /* Responder shapes: one connection per peer identity (NAMED), or one connection for every
  * peer with remote id %any (ANY, the bench's: each SA then keeps its peer's identity). */
 enum responder_shape { NAMED, ANY };
-static enum responder_shape shape;
 
-static void load(struct nd_engine *e, bool responder) {
+static void load(struct nd_engine *e, bool responder, enum responder_shape shape) {
   static char text[N_CONNS * 512];
   size_t n = (size_t)snprintf(text, sizeof text,
                               "daemon:\n  half_open_threshold: 100000\nhal:\n  backend: %s\n"
@@ -133,7 +132,7 @@ static void load(struct nd_engine *e, bool responder) {
   nd_engine_load(e, &cfg, 1000);
 }
 
-static void pair_open(struct pair *p) {
+static void pair_open(struct pair *p, enum responder_shape shape) {
   memset(p, 0, sizeof *p);
   nd_log_set_stream(NULL);
   rec_register();
@@ -147,8 +146,8 @@ static void pair_open(struct pair *p) {
   p->resp = nd_engine_new(&to_i, p->hal[1]);
   assert_non_null(p->init);
   assert_non_null(p->resp);
-  load(p->init, false);
-  load(p->resp, true);
+  load(p->init, false, shape);
+  load(p->resp, true, shape);
 }
 
 static void pair_close(struct pair *p) {
@@ -196,12 +195,12 @@ static void count_established(const struct nd_engine *e, size_t *ike, size_t *ch
   *child = st.child_installed;
 }
 
-static void heap_per_sa_within(int budget) {
+static void heap_per_sa_within(int budget, enum responder_shape shape) {
 #if NICSEC_UNDER_ASAN
   skip(); /* the sanitizer's allocator does not report through mallinfo2 */
 #endif
   struct pair p;
-  pair_open(&p);
+  pair_open(&p, shape);
   next_conn = 0;
   establish(&p, WARMUP); /* OpenSSL's caches, the engine's first buffers */
   p.resp_heap = 0;
@@ -220,17 +219,14 @@ static void heap_per_sa_within(int budget) {
 
 static void test_heap_per_sa_within_budget(void **state) {
   (void)state;
-  shape = NAMED;
-  heap_per_sa_within(SA_HEAP_BUDGET);
+  heap_per_sa_within(SA_HEAP_BUDGET, NAMED);
 }
 
 /* The bench's case: many peers on one connection, each SA keeping its peer's identity in as
  * many octets as it has ("u123@example.test": a 32-octet chunk). */
 static void test_heap_per_sa_of_distinct_peers_within_budget(void **state) {
   (void)state;
-  shape = ANY;
-  heap_per_sa_within(SA_HEAP_BUDGET + PEER_ID_BUDGET);
-  shape = NAMED;
+  heap_per_sa_within(SA_HEAP_BUDGET + PEER_ID_BUDGET, ANY);
 }
 
 /* Takes the one message queued on w and hands it to e. */
@@ -265,7 +261,7 @@ static void check_handshake_state_dropped(const struct nd_engine *e) {
 static void test_retransmitted_auth_answered_from_cache(void **state) {
   (void)state;
   struct pair p;
-  pair_open(&p);
+  pair_open(&p, NAMED);
   char err[128];
   assert_int_equal(nd_engine_initiate(p.init, p.now, "c0", NULL, err, sizeof err), 0);
   static struct wire init_req, init_resp, auth, first, again;
