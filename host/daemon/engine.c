@@ -342,8 +342,6 @@ void nd_sa_free(struct nd_engine *e, struct nd_ike_sa *sa) {
   free(sa);
 }
 
-
-
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
 struct nd_engine *nd_engine_new(const struct nd_engine_io *io, struct nicsec_hal_dev *hal) {
@@ -362,8 +360,8 @@ struct nd_engine *nd_engine_new(const struct nd_engine_io *io, struct nicsec_hal
   e->out_buf = malloc(ND_MAX_MSG);
   if (e->cfg_ref)
     e->cfg_ref->refs = 1;
-  if (!e->buckets || !e->peer_buckets || !e->peer_id_buckets || !e->cfg_ref || !e->scratch || !e->inner_buf ||
-      !e->out_buf || RAND_bytes(e->cookie_secret, sizeof e->cookie_secret) != 1) {
+  if (!e->buckets || !e->peer_buckets || !e->peer_id_buckets || !e->cfg_ref || !e->scratch ||
+      !e->inner_buf || !e->out_buf || RAND_bytes(e->cookie_secret, sizeof e->cookie_secret) != 1) {
     nd_engine_free(e);
     return NULL;
   }
