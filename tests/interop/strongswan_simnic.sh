@@ -89,7 +89,7 @@ pings() { # <count>: across the tunnel from the right, 0% loss
 
 # wire_decrypt <tag>: captures the wire (ESP-in-UDP only) during $PINGS pings, then tshark must
 # decrypt every frame to an ICMP echo with a good ICV using nicsecctl's keys, and a key with one
-# flipped bit must decrypt none.
+# flipped bit must pass the ICV check on none.
 wire_decrypt() {
   local pcap=$RIG/wire-$1.pcapng
   ip netns exec "$RIGHT_NS" dumpcap -i veth-r -f "udp port 4500 and udp[8:4] != 0" \
@@ -135,7 +135,10 @@ print(f"   wire: {len(right)} ESP-in-UDP frames, SPIs {' '.join(sorted({r[0] for
       f"{echo['8']} echo requests, {echo['0']} echo replies decrypted with a good ICV; "
       f"flipped key: {sum(good(r[1]) for r in wrong)} good ICVs")
 ok = echo == {"8": pings, "0": pings} and len(right) == 2 * pings
-sys.exit(0 if ok and not any(good(r[1]) or r[2] for r in wrong) else 1)
+# The wrong key must fail every ICV. What tshark then dissects is random plaintext: a trailer
+# whose next-header octet happens to be 1 reads as ICMP (about 1 frame in 256), so the dissected
+# fields prove nothing either way.
+sys.exit(0 if ok and not any(good(r[1]) for r in wrong) else 1)
 PY
 }
 
